@@ -1,0 +1,75 @@
+//! Health-check endpoints for any tower stack: axum, tonic, plain hyper.
+//!
+//! [`HealthLayer`] wraps a service and answers the health probes itself, before the
+//! request reaches authentication, rate limits or the application. It answers from a
+//! shared [`Health`] handle that the application and background tasks flip; every change
+//! re-renders the bodies once, so a probe costs a clone of bytes and never waits on I/O.
+//!
+//! | probe | default path | 200 when |
+//! |---|---|---|
+//! | liveness | `/healthz` | the process is not marked broken (no dependency counts) |
+//! | readiness | `/readyz` | started, not draining, not refusing traffic, every critical component up |
+//! | startup | `/startupz` | [`Health::mark_started`] was called (a latch) |
+//! | combined | `/health` | as readiness; the body shows lifecycle and every component |
+//!
+//! A failing probe answers `503`; a non-critical component that is down makes the status
+//! `degraded` and keeps `200`. Only `GET` and `HEAD` are answered, other methods get `405`
+//! with `Allow: GET, HEAD`. Every health response is `application/json` with
+//! `Cache-Control: no-store`. A path matches exactly (a query string is allowed); anything
+//! else goes to the inner service untouched.
+//!
+//! # Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use axum::{Extension, Router, body::Body, routing::post};
+//! use http::Request;
+//! use tower::ServiceExt;
+//! use tower_health::{Health, HealthLayer};
+//!
+//! let health = Health::builder().component("queue-consumer").build();
+//!
+//! let app = Router::new()
+//!     // A handler behind the layer reaches the handle through the request extensions.
+//!     .route("/admin/unready", post(|Extension(health): Extension<Health>| async move {
+//!         health.refuse_traffic("maintenance");
+//!     }))
+//!     .layer(HealthLayer::new(health.clone())); // outermost
+//!
+//! // Not started, and the consumer has not reported in: not ready.
+//! let readyz = || Request::get("/readyz").body(Body::empty()).unwrap();
+//! assert_eq!(app.clone().oneshot(readyz()).await.unwrap().status(), 503);
+//!
+//! health.mark_started();
+//! health.set_up("queue-consumer");
+//! assert_eq!(app.clone().oneshot(readyz()).await.unwrap().status(), 200);
+//!
+//! let unready = Request::post("/admin/unready").body(Body::empty()).unwrap();
+//! app.clone().oneshot(unready).await.unwrap();
+//! assert_eq!(app.clone().oneshot(readyz()).await.unwrap().status(), 503);
+//! # }
+//! ```
+
+mod body;
+mod builder;
+mod future;
+mod layer;
+mod paths;
+mod probe;
+mod render;
+mod respond;
+mod service;
+mod snapshot;
+mod state;
+mod status;
+
+pub use body::ResponseBody;
+pub use builder::HealthBuilder;
+pub use future::ResponseFuture;
+pub use layer::HealthLayer;
+pub use probe::Probe;
+pub use service::HealthService;
+pub use snapshot::{Component, ComponentKind, Snapshot};
+pub use state::Health;
+pub use status::{ComponentStatus, Status};

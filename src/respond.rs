@@ -1,0 +1,81 @@
+//! The HTTP response to a request on a health path.
+
+use bytes::Bytes;
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
+
+use crate::render::Answer;
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+const GET_HEAD: HeaderValue = HeaderValue::from_static("GET, HEAD");
+const METHOD_NOT_ALLOWED: &[u8] = br#"{"status":"error","error":"method not allowed"}"#;
+
+/// Answer a request with `method` on a health path: GET gets `answer`, HEAD the same
+/// without the body, anything else 405.
+pub(crate) fn respond(method: &Method, answer: impl FnOnce() -> Answer) -> Response<Bytes> {
+    if method == Method::GET {
+        let answer = answer();
+        build(answer.status, answer.content_length, answer.body)
+    } else if method == Method::HEAD {
+        let answer = answer();
+        build(answer.status, answer.content_length, Bytes::new())
+    } else {
+        let body = Bytes::from_static(METHOD_NOT_ALLOWED);
+        let mut response = build(
+            StatusCode::METHOD_NOT_ALLOWED,
+            HeaderValue::from(body.len()),
+            body,
+        );
+        response.headers_mut().insert(ALLOW, GET_HEAD);
+        response
+    }
+}
+
+fn build(status: StatusCode, content_length: HeaderValue, body: Bytes) -> Response<Bytes> {
+    let mut headers = HeaderMap::with_capacity(4);
+    headers.insert(CONTENT_TYPE, JSON);
+    headers.insert(CACHE_CONTROL, NO_STORE);
+    headers.insert(CONTENT_LENGTH, content_length);
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> Answer {
+        Answer::new(StatusCode::SERVICE_UNAVAILABLE, Bytes::from_static(b"{}"))
+    }
+
+    #[test]
+    fn get_has_body_and_headers() {
+        let response = respond(&Method::GET, answer);
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+        assert_eq!(response.headers()[CONTENT_LENGTH], "2");
+        assert_eq!(response.body().as_ref(), b"{}");
+    }
+
+    #[test]
+    fn head_has_same_headers_and_no_body() {
+        let response = respond(&Method::HEAD, answer);
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[CONTENT_LENGTH], "2");
+        assert!(response.body().is_empty());
+    }
+
+    #[test]
+    fn other_methods_get_405_with_allow() {
+        for method in [Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS] {
+            let response = respond(&method, || unreachable!("no answer needed for 405"));
+            assert_eq!(response.status(), 405);
+            assert_eq!(response.headers()[ALLOW], "GET, HEAD");
+            assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+        }
+    }
+}

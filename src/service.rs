@@ -1,0 +1,111 @@
+//! [`HealthService`]: answer a health path, or forward the request.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tower_service::Service;
+
+use crate::paths::Paths;
+use crate::respond::respond;
+use crate::{Health, HealthLayer, ResponseBody, ResponseFuture};
+
+/// A service that answers the health probes itself and forwards everything else to `S`.
+///
+/// Usually made by [`HealthLayer`]. Forwarded requests carry a clone of the [`Health`]
+/// handle in their extensions; the inner service's responses and errors pass through
+/// unchanged.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use http::{Request, Response};
+/// use http_body_util::Full;
+/// use bytes::Bytes;
+/// use tower::{ServiceExt, service_fn};
+/// use tower_health::{Health, HealthService};
+///
+/// let inner = service_fn(|_req: Request<Full<Bytes>>| async {
+///     Ok::<_, std::convert::Infallible>(Response::new(Full::new(Bytes::from("app"))))
+/// });
+/// let health = Health::default();
+/// let service = HealthService::new(inner, health.clone());
+///
+/// let probe = Request::get("/startupz").body(Full::default()).unwrap();
+/// let response = service.clone().oneshot(probe).await.unwrap();
+/// assert_eq!(response.status(), 503);
+///
+/// health.mark_started();
+/// let probe = Request::get("/startupz").body(Full::default()).unwrap();
+/// assert_eq!(service.oneshot(probe).await.unwrap().status(), 200);
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct HealthService<S> {
+    inner: S,
+    health: Health,
+    paths: Arc<Paths>,
+}
+
+impl<S> HealthService<S> {
+    /// Wrap `inner`, answering every probe on its default path.
+    pub fn new(inner: S, health: Health) -> Self {
+        HealthService::from_parts(inner, health, Arc::new(Paths::default()))
+    }
+
+    pub(crate) fn from_parts(inner: S, health: Health, paths: Arc<Paths>) -> Self {
+        HealthService {
+            inner,
+            health,
+            paths,
+        }
+    }
+
+    /// A [`HealthLayer`] for `health`.
+    pub fn layer(health: Health) -> HealthLayer {
+        HealthLayer::new(health)
+    }
+
+    /// The health handle this service answers from.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwrap the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for HealthService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        if let Some(probe) = self.paths.lookup(request.uri().path()) {
+            let response = respond(request.method(), || self.health.answer(probe));
+            return ResponseFuture::answered(response);
+        }
+        request.extensions_mut().insert(self.health.clone());
+        ResponseFuture::inner(self.inner.call(request))
+    }
+}

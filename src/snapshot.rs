@@ -1,0 +1,265 @@
+//! An immutable picture of the service's health at one moment.
+
+use std::collections::BTreeMap;
+
+use crate::render::Rendered;
+use crate::{ComponentStatus, Probe, Status};
+
+/// What the application said about itself: started, draining, refusing traffic, broken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Lifecycle {
+    pub(crate) started: bool,
+    pub(crate) draining: bool,
+    pub(crate) refusing: Option<String>,
+    pub(crate) broken: Option<String>,
+}
+
+/// Where a component's status comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ComponentKind {
+    /// Set by the application through [`Health::set_up`](crate::Health::set_up) and
+    /// [`Health::set_down`](crate::Health::set_down).
+    Manual,
+    /// Written by the background engine from a dependency check.
+    Check,
+}
+
+/// One named component of the service's health: a dependency check or a manual component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    pub(crate) kind: ComponentKind,
+    pub(crate) critical: bool,
+    pub(crate) status: ComponentStatus,
+    pub(crate) error: Option<String>,
+}
+
+impl Component {
+    pub(crate) fn new(kind: ComponentKind, critical: bool) -> Self {
+        Component {
+            kind,
+            critical,
+            status: ComponentStatus::Unknown,
+            error: None,
+        }
+    }
+
+    /// Its current status.
+    pub fn status(&self) -> ComponentStatus {
+        self.status
+    }
+
+    /// Whether failing it fails readiness (`true`) or only degrades it (`false`).
+    pub fn is_critical(&self) -> bool {
+        self.critical
+    }
+
+    /// Where its status comes from.
+    pub fn kind(&self) -> ComponentKind {
+        self.kind
+    }
+
+    /// The last error text, if it is failing. Never shown in public bodies by default.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+}
+
+/// The state the mutable parts of the handle write, before rendering.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct State {
+    pub(crate) lifecycle: Lifecycle,
+    pub(crate) components: BTreeMap<String, Component>,
+}
+
+/// An immutable picture of the service's health: lifecycle, every component, and the
+/// response bodies rendered from them.
+///
+/// Obtained from [`Health::snapshot`](crate::Health::snapshot) or, on every change, from
+/// [`Health::subscribe`](crate::Health::subscribe).
+///
+/// ```
+/// use tower_health::{Health, Probe, Status};
+///
+/// let health = Health::builder().component("queue").build();
+/// let snapshot = health.snapshot();
+/// assert!(!snapshot.is_started());
+/// assert_eq!(snapshot.status(Probe::Liveness), Status::Ok);
+/// assert_eq!(snapshot.status(Probe::Readiness), Status::Down);
+/// ```
+#[derive(Debug)]
+pub struct Snapshot {
+    pub(crate) state: State,
+    pub(crate) version: u64,
+    pub(crate) rendered: Rendered,
+}
+
+impl Snapshot {
+    pub(crate) fn new(state: State, version: u64) -> Self {
+        let rendered = Rendered::new(&state);
+        Snapshot {
+            state,
+            version,
+            rendered,
+        }
+    }
+
+    /// A number that grows by one with every change of the state.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether [`Health::mark_started`](crate::Health::mark_started) has been called.
+    pub fn is_started(&self) -> bool {
+        self.state.lifecycle.started
+    }
+
+    /// Whether the service is draining before shutdown.
+    pub fn is_draining(&self) -> bool {
+        self.state.lifecycle.draining
+    }
+
+    /// The reason given to [`Health::refuse_traffic`](crate::Health::refuse_traffic), while
+    /// in force.
+    pub fn refusing_reason(&self) -> Option<&str> {
+        self.state.lifecycle.refusing.as_deref()
+    }
+
+    /// The reason given to [`Health::mark_broken`](crate::Health::mark_broken), while in force.
+    pub fn broken_reason(&self) -> Option<&str> {
+        self.state.lifecycle.broken.as_deref()
+    }
+
+    /// Every component, by name in ascending order.
+    pub fn components(&self) -> impl Iterator<Item = (&str, &Component)> {
+        self.state
+            .components
+            .iter()
+            .map(|(name, component)| (name.as_str(), component))
+    }
+
+    /// One component by name.
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.state.components.get(name)
+    }
+
+    /// The verdict of a probe.
+    pub fn status(&self, probe: Probe) -> Status {
+        self.state.status(probe)
+    }
+}
+
+impl State {
+    /// The verdict of a probe; see the crate docs for the rules.
+    pub(crate) fn status(&self, probe: Probe) -> Status {
+        match probe {
+            Probe::Liveness if self.lifecycle.broken.is_some() => Status::Down,
+            Probe::Liveness => Status::Ok,
+            Probe::Startup if self.lifecycle.started => Status::Ok,
+            Probe::Startup => Status::Down,
+            Probe::Readiness | Probe::Combined => {
+                if self.lifecycle_reason().is_some() {
+                    return Status::Down;
+                }
+                self.components_status()
+            }
+        }
+    }
+
+    /// Why the lifecycle alone keeps readiness down, if it does.
+    pub(crate) fn lifecycle_reason(&self) -> Option<&str> {
+        let lifecycle = &self.lifecycle;
+        if lifecycle.broken.is_some() {
+            Some("broken")
+        } else if lifecycle.draining {
+            Some("shutting down")
+        } else if let Some(reason) = &lifecycle.refusing {
+            Some(reason)
+        } else if !lifecycle.started {
+            Some("starting")
+        } else {
+            None
+        }
+    }
+
+    fn components_status(&self) -> Status {
+        let mut status = Status::Ok;
+        for component in self.components.values() {
+            if !component.status.is_up() {
+                if component.critical {
+                    return Status::Down;
+                }
+                status = Status::Degraded;
+            }
+        }
+        status
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started() -> State {
+        State {
+            lifecycle: Lifecycle {
+                started: true,
+                ..Lifecycle::default()
+            },
+            ..State::default()
+        }
+    }
+
+    fn with(mut state: State, name: &str, critical: bool, status: ComponentStatus) -> State {
+        let mut component = Component::new(ComponentKind::Manual, critical);
+        component.status = status;
+        state.components.insert(name.to_owned(), component);
+        state
+    }
+
+    #[test]
+    fn a_fresh_state_is_alive_but_not_started_or_ready() {
+        let state = State::default();
+        assert_eq!(state.status(Probe::Liveness), Status::Ok);
+        assert_eq!(state.status(Probe::Startup), Status::Down);
+        assert_eq!(state.status(Probe::Readiness), Status::Down);
+        assert_eq!(state.status(Probe::Combined), Status::Down);
+        assert_eq!(state.lifecycle_reason(), Some("starting"));
+    }
+
+    #[test]
+    fn started_with_no_components_is_ready() {
+        let state = started();
+        assert_eq!(state.status(Probe::Readiness), Status::Ok);
+        assert_eq!(state.status(Probe::Startup), Status::Ok);
+        assert_eq!(state.lifecycle_reason(), None);
+    }
+
+    #[test]
+    fn unknown_critical_component_fails_readiness() {
+        let state = with(started(), "db", true, ComponentStatus::Unknown);
+        assert_eq!(state.status(Probe::Readiness), Status::Down);
+        assert_eq!(state.status(Probe::Liveness), Status::Ok);
+    }
+
+    #[test]
+    fn failing_non_critical_component_degrades() {
+        let state = with(started(), "search", false, ComponentStatus::Down);
+        assert_eq!(state.status(Probe::Readiness), Status::Degraded);
+        assert!(state.status(Probe::Readiness).is_passing());
+        let state = with(state, "db", true, ComponentStatus::Down);
+        assert_eq!(state.status(Probe::Combined), Status::Down);
+    }
+
+    #[test]
+    fn lifecycle_reasons_in_priority_order() {
+        let mut state = started();
+        state.lifecycle.refusing = Some("maintenance".into());
+        assert_eq!(state.lifecycle_reason(), Some("maintenance"));
+        state.lifecycle.draining = true;
+        assert_eq!(state.lifecycle_reason(), Some("shutting down"));
+        state.lifecycle.broken = Some("deadlock".into());
+        assert_eq!(state.lifecycle_reason(), Some("broken"));
+        assert_eq!(state.status(Probe::Liveness), Status::Down);
+        assert_eq!(state.status(Probe::Startup), Status::Ok);
+    }
+}
