@@ -73,8 +73,17 @@ mod tests {
         assert_eq!(paths.lookup("/startupz"), Some(Probe::Startup));
         assert_eq!(paths.lookup("/health"), Some(Probe::Combined));
         for other in [
-            "", "/", "/healthzx", "/healthz/", "/healthz/x", "//healthz", "/%68ealthz",
-            "/HEALTHZ", "healthz", "/health/", "/readyz%2F",
+            "",
+            "/",
+            "/healthzx",
+            "/healthz/",
+            "/healthz/x",
+            "//healthz",
+            "/%68ealthz",
+            "/HEALTHZ",
+            "healthz",
+            "/health/",
+            "/readyz%2F",
         ] {
             assert_eq!(paths.lookup(other), None, "{other:?}");
         }

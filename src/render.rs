@@ -128,8 +128,8 @@ fn render(state: &State, probe: Probe, status: Status) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{ComponentKind, Lifecycle};
     use crate::ComponentStatus;
+    use crate::snapshot::{ComponentKind, Lifecycle};
 
     fn body(state: &State, probe: Probe) -> serde_json::Value {
         serde_json::from_slice(&Rendered::new(state).answer(probe).body).unwrap()
@@ -138,7 +138,10 @@ mod tests {
     #[test]
     fn fresh_state_bodies() {
         let state = State::default();
-        assert_eq!(body(&state, Probe::Liveness), serde_json::json!({"status": "ok"}));
+        assert_eq!(
+            body(&state, Probe::Liveness),
+            serde_json::json!({"status": "ok"})
+        );
         assert_eq!(
             body(&state, Probe::Startup),
             serde_json::json!({"status": "down", "reason": "starting"})

@@ -235,7 +235,10 @@ mod tests {
         assert_eq!(component.kind(), ComponentKind::Manual);
         health.set_up("consumer");
         assert_eq!(health.snapshot().status(Probe::Readiness), Status::Ok);
-        assert_eq!(health.snapshot().component("consumer").unwrap().error(), None);
+        assert_eq!(
+            health.snapshot().component("consumer").unwrap().error(),
+            None
+        );
     }
 
     #[test]

@@ -1,0 +1,278 @@
+//! The layer on an axum router, over real HTTP: every probe rule of the crate.
+
+mod common;
+
+use axum::Router;
+use axum::extract::Extension;
+use axum::routing::{any, get, post};
+use common::{Calls, fetch, send, serve_axum};
+use http::{Method, StatusCode};
+use tower_health::{Health, HealthLayer, Probe};
+use tower_http::validate_request::ValidateRequestHeaderLayer;
+
+/// An app whose every route counts its calls, behind an auth layer, behind the health layer.
+fn app(calls: &Calls, layer: HealthLayer) -> Router {
+    let count = |calls: Calls| {
+        move || {
+            calls.hit();
+            async { "inner" }
+        }
+    };
+    let api = Router::new()
+        .route("/api/items", get(count(calls.clone())))
+        .route_layer(
+            ValidateRequestHeaderLayer::has_header_value("authorization", "Bearer t").unwrap(),
+        );
+    Router::new()
+        .route(
+            "/admin/unready",
+            post(|Extension(health): Extension<Health>| async move {
+                health.refuse_traffic("held out");
+            }),
+        )
+        .route(
+            "/admin/ready",
+            post(|Extension(health): Extension<Health>| async move { health.accept_traffic() }),
+        )
+        .merge(api)
+        .fallback(any(count(calls.clone())))
+        .layer(layer)
+}
+
+async fn start(health: &Health, calls: &Calls) -> std::net::SocketAddr {
+    serve_axum(app(calls, HealthLayer::new(health.clone()))).await
+}
+
+#[tokio::test]
+async fn every_probe_follows_the_lifecycle() {
+    let health = Health::default();
+    let calls = Calls::default();
+    let addr = start(&health, &calls).await;
+
+    assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
+    let startup = fetch(addr, "/startupz").await;
+    assert_eq!(startup.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        startup.json(),
+        serde_json::json!({"status": "down", "reason": "starting"})
+    );
+    let ready = fetch(addr, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.json()["reason"], "starting");
+    assert_eq!(
+        fetch(addr, "/health").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+
+    health.mark_started();
+    for path in ["/healthz", "/readyz", "/startupz", "/health"] {
+        let reply = fetch(addr, path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(reply.json()["status"], "ok", "{path}");
+    }
+
+    health.drain();
+    let ready = fetch(addr, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.json()["reason"], "shutting down");
+    assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
+    assert_eq!(fetch(addr, "/startupz").await.status, StatusCode::OK);
+    assert_eq!(calls.count(), 0, "the inner service saw a health request");
+}
+
+#[tokio::test]
+async fn broken_liveness_and_manual_components() {
+    let health = Health::builder()
+        .component("consumer")
+        .non_critical_component("report-cache")
+        .build();
+    health.mark_started();
+    let calls = Calls::default();
+    let addr = start(&health, &calls).await;
+
+    let combined = fetch(addr, "/health").await;
+    assert_eq!(combined.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        combined.json(),
+        serde_json::json!({
+            "status": "down", "started": true, "draining": false, "live": true,
+            "checks": {
+                "consumer": {"status": "unknown", "critical": true},
+                "report-cache": {"status": "unknown", "critical": false},
+            }
+        })
+    );
+
+    health.set_up("consumer");
+    let ready = fetch(addr, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json()["status"], "degraded");
+
+    health.set_up("report-cache");
+    assert_eq!(fetch(addr, "/readyz").await.json()["status"], "ok");
+
+    health.set_down("consumer", "rebalancing at broker-7:9092");
+    let ready = fetch(addr, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.json()["checks"]["consumer"]["status"], "down");
+    assert!(
+        !ready.text().contains("broker-7"),
+        "error text leaked: {}",
+        ready.text()
+    );
+
+    health.mark_broken("worker thread died");
+    let live = fetch(addr, "/healthz").await;
+    assert_eq!(live.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        live.json(),
+        serde_json::json!({"status": "down", "reason": "broken"})
+    );
+    health.mark_alive();
+    assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
+    assert_eq!(calls.count(), 0);
+}
+
+#[tokio::test]
+async fn handlers_behind_the_layer_flip_the_state_through_extensions() {
+    let health = Health::default();
+    health.mark_started();
+    let calls = Calls::default();
+    let addr = start(&health, &calls).await;
+
+    assert_eq!(
+        send(addr, Method::POST, "/admin/unready", &[]).await.status,
+        StatusCode::OK
+    );
+    let ready = fetch(addr, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.json()["reason"], "held out");
+    assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
+
+    assert_eq!(
+        send(addr, Method::POST, "/admin/ready", &[]).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(fetch(addr, "/readyz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn auth_guards_the_app_but_never_the_probes() {
+    let health = Health::default();
+    health.mark_started();
+    let calls = Calls::default();
+    let addr = start(&health, &calls).await;
+
+    assert_eq!(
+        fetch(addr, "/api/items").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(calls.count(), 0);
+    let authorized = send(
+        addr,
+        Method::GET,
+        "/api/items",
+        &[("authorization", "Bearer t")],
+    )
+    .await;
+    assert_eq!(authorized.status, StatusCode::OK);
+    assert_eq!(authorized.text(), "inner");
+    assert_eq!(calls.count(), 1);
+    for path in ["/healthz", "/readyz", "/startupz", "/health"] {
+        assert_eq!(fetch(addr, path).await.status, StatusCode::OK, "{path}");
+    }
+    assert_eq!(calls.count(), 1);
+}
+
+#[tokio::test]
+async fn head_get_and_other_methods() {
+    let health = Health::default();
+    let calls = Calls::default();
+    let addr = start(&health, &calls).await;
+
+    for path in ["/healthz", "/readyz"] {
+        let full = fetch(addr, path).await;
+        assert_eq!(full.header("content-type"), "application/json");
+        assert_eq!(full.header("cache-control"), "no-store");
+        let head = send(addr, Method::HEAD, path, &[]).await;
+        assert_eq!(head.status, full.status, "{path}");
+        assert_eq!(head.header("content-type"), "application/json");
+        assert_eq!(head.header("cache-control"), "no-store");
+        assert_eq!(head.header("content-length"), full.body.len().to_string());
+        assert!(head.body.is_empty());
+    }
+    for method in [
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+    ] {
+        let reply = send(addr, method.clone(), "/readyz", &[]).await;
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(reply.header("allow"), "GET, HEAD");
+        assert_eq!(reply.header("cache-control"), "no-store");
+        assert_eq!(reply.header("content-type"), "application/json");
+        assert_eq!(reply.json()["error"], "method not allowed");
+    }
+    assert_eq!(calls.count(), 0);
+}
+
+#[tokio::test]
+async fn only_exact_paths_are_answered() {
+    let health = Health::default();
+    health.mark_started();
+    let calls = Calls::default();
+    let addr = start(&health, &calls).await;
+
+    assert_eq!(
+        fetch(addr, "/readyz?verbose=1&x=%20").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(fetch(addr, "/healthz?").await.json()["status"], "ok");
+    assert_eq!(calls.count(), 0);
+
+    let others = [
+        "/healthzx",
+        "/healthz/",
+        "/healthz/x",
+        "//healthz",
+        "/%68ealthz",
+        "/healthz%2F",
+        "/HEALTHZ",
+        "/readyz/../readyz",
+        "/health/",
+        "/startupz;x",
+    ];
+    for (seen, path) in others.iter().enumerate() {
+        let reply = fetch(addr, path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            reply.text(),
+            "inner",
+            "{path} did not reach the inner service"
+        );
+        assert_eq!(calls.count(), seen + 1, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn paths_are_configurable_and_probes_can_be_turned_off() {
+    let health = Health::default();
+    health.mark_started();
+    let calls = Calls::default();
+    let layer = HealthLayer::new(health.clone())
+        .path(Probe::Liveness, "/livez")
+        .path(Probe::Readiness, "/-/ready")
+        .disable(Probe::Startup)
+        .disable(Probe::Combined);
+    let addr = serve_axum(app(&calls, layer)).await;
+
+    assert_eq!(fetch(addr, "/livez").await.json()["status"], "ok");
+    assert_eq!(fetch(addr, "/-/ready").await.json()["status"], "ok");
+    assert_eq!(calls.count(), 0);
+    for path in ["/healthz", "/readyz", "/startupz", "/health"] {
+        assert_eq!(fetch(addr, path).await.text(), "inner", "{path}");
+    }
+    assert_eq!(calls.count(), 4);
+}

@@ -1,0 +1,135 @@
+//! The example programs, run as processes and talked to over real HTTP.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Example, example_binary, fetch, send, wait_for_status};
+use http::{Method, StatusCode};
+
+#[tokio::test]
+async fn reference_server_guards_the_app_but_not_the_probes() {
+    let server = Example::start("server", &[]);
+    let addr = server.addr;
+
+    let root = fetch(addr, "/").await;
+    assert_eq!(root.status, StatusCode::OK);
+    assert!(root.text().contains("reference server"));
+
+    let denied = fetch(addr, "/api/items").await;
+    assert_eq!(denied.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(denied.header("www-authenticate"), "Bearer");
+    let wrong = send(
+        addr,
+        Method::GET,
+        "/api/items",
+        &[("authorization", "Bearer nope")],
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let items = send(
+        addr,
+        Method::GET,
+        "/api/items",
+        &[("authorization", "Bearer dev-token")],
+    )
+    .await;
+    assert_eq!(items.status, StatusCode::OK);
+    assert_eq!(items.json()[0]["id"], 1);
+
+    assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
+    wait_for_status(addr, "/readyz", StatusCode::OK).await;
+    assert_eq!(fetch(addr, "/startupz").await.status, StatusCode::OK);
+    assert_eq!(fetch(addr, "/health").await.json()["started"], true);
+}
+
+#[tokio::test]
+async fn reference_server_admin_routes_hold_readiness_out() {
+    let server = Example::start("server", &[("API_TOKEN", "s3cret")]);
+    let addr = server.addr;
+    let token = [("authorization", "Bearer s3cret")];
+    wait_for_status(addr, "/readyz", StatusCode::OK).await;
+
+    let denied = send(addr, Method::POST, "/admin/unready", &[]).await;
+    assert_eq!(denied.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(fetch(addr, "/readyz").await.status, StatusCode::OK);
+    let old_token = send(
+        addr,
+        Method::GET,
+        "/api/items",
+        &[("authorization", "Bearer dev-token")],
+    )
+    .await;
+    assert_eq!(old_token.status, StatusCode::UNAUTHORIZED);
+
+    let held = send(addr, Method::POST, "/admin/unready", &token).await;
+    assert_eq!(held.status, StatusCode::NO_CONTENT);
+    let ready = fetch(addr, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.json()["reason"], "held out by /admin/unready");
+    assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
+    assert_eq!(
+        send(addr, Method::GET, "/api/items", &token).await.status,
+        StatusCode::OK
+    );
+
+    let back = send(addr, Method::POST, "/admin/ready", &token).await;
+    assert_eq!(back.status, StatusCode::NO_CONTENT);
+    assert_eq!(fetch(addr, "/readyz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reference_server_waits_its_startup_delay() {
+    let server = Example::start("server", &[("STARTUP_DELAY_MS", "1500")]);
+    let addr = server.addr;
+    assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
+    let startup = fetch(addr, "/startupz").await;
+    assert_eq!(startup.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(startup.json()["reason"], "starting");
+    assert_eq!(
+        fetch(addr, "/readyz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    wait_for_status(addr, "/startupz", StatusCode::OK).await;
+    assert_eq!(fetch(addr, "/readyz").await.status, StatusCode::OK);
+}
+
+#[test]
+fn reference_server_refuses_bad_configuration() {
+    for (name, value) in [("STARTUP_DELAY_MS", "soon"), ("LISTEN_ADDR", "localhost")] {
+        let output = Command::new(example_binary("server"))
+            .env(name, value)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{name}={value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(name) && stderr.contains("is not valid"),
+            "{stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn reference_server_prints_its_configuration_without_secrets() {
+    let output = Command::new(example_binary("server"))
+        .env("API_TOKEN", "very-secret-token")
+        .env("STARTUP_DELAY_MS", "x")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("LISTEN_ADDR=127.0.0.1:3000"), "{stdout}");
+    assert!(stdout.contains("API_TOKEN=(set"), "{stdout}");
+    assert!(!stdout.contains("very-secret-token"), "{stdout}");
+}
+
+#[tokio::test]
+async fn hyper_and_tonic_examples_answer_probes() {
+    for name in ["hyper", "tonic"] {
+        let example = Example::start(name, &[]);
+        let live = fetch(example.addr, "/healthz").await;
+        assert_eq!(live.status, StatusCode::OK, "{name}");
+        assert_eq!(live.header("cache-control"), "no-store");
+        wait_for_status(example.addr, "/readyz", StatusCode::OK).await;
+    }
+}
