@@ -6,6 +6,8 @@
 //! ```
 
 use std::convert::Infallible;
+mod common;
+
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -20,10 +22,7 @@ use tower_health::{Health, HealthLayer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let addr: SocketAddr = std::env::var("LISTEN_ADDR")
-        .unwrap_or_else(|_| "127.0.0.1:3000".into())
-        .parse()
-        .map_err(|error| format!("LISTEN_ADDR is not a socket address: {error}"))?;
+    let addr = common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?;
 
     let health = Health::default();
     health.mark_started();

@@ -99,7 +99,10 @@ fn app(health: Health, api_token: &str) -> Router {
 }
 
 /// A tower-http request validator: `Authorization: Bearer <token>` or 401.
-#[allow(clippy::result_large_err, reason = "the signature tower-http's ValidateRequest asks for")]
+#[allow(
+    clippy::result_large_err,
+    reason = "the signature tower-http's ValidateRequest asks for"
+)]
 fn bearer(
     token: &str,
 ) -> impl FnMut(&mut Request<Body>) -> Result<(), Response<Body>> + Clone + Send + 'static {

@@ -8,6 +8,8 @@
 //! curl -i localhost:50051/readyz
 //! ```
 
+mod common;
+
 use std::net::SocketAddr;
 
 use tonic::transport::Server;
@@ -16,10 +18,7 @@ use tower_health::{Health, HealthLayer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let addr: SocketAddr = std::env::var("LISTEN_ADDR")
-        .unwrap_or_else(|_| "127.0.0.1:50051".into())
-        .parse()
-        .map_err(|error| format!("LISTEN_ADDR is not a socket address: {error}"))?;
+    let addr = common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 50051)))?;
 
     let health = Health::default();
     let (reporter, grpc_health) = tonic_health::server::health_reporter();

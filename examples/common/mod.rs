@@ -1,4 +1,6 @@
 //! Configuration from the environment, shared by the example servers.
+// Each example uses the part it needs.
+#![allow(dead_code)]
 
 use std::fmt::Display;
 use std::str::FromStr;
