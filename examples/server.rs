@@ -11,24 +11,38 @@
 //! | `LISTEN_ADDR` | `127.0.0.1:3000` | address to listen on (`:0` picks a free port) |
 //! | `API_TOKEN` | `dev-token` | bearer token for `/api/*` and `/admin/*` |
 //! | `STARTUP_DELAY_MS` | `0` | simulated warm-up before the service marks itself started |
+//! | `DATABASE_URL` | unset | PostgreSQL URL; adds a critical `database` check |
+//! | `REDIS_URL` | unset | Redis URL; adds a critical `redis` check |
+//! | `CHECK_INTERVAL_MS` | `5000` | how often each check runs |
+//! | `CHECK_TIMEOUT_MS` | `2000` | how long a check may take before it counts as failed |
+//!
+//! A dependency that is unreachable or refuses the credentials is a failing check (logged);
+//! a URL that cannot be parsed at all stops start-up.
 
 mod common;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::str::FromStr;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use http::{Request, Response, StatusCode, header};
-use tower_health::{Health, HealthLayer};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tower_health::{Health, HealthLayer, checks};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 struct Config {
     listen_addr: SocketAddr,
     api_token: String,
     startup_delay: Duration,
+    database: Option<PgConnectOptions>,
+    redis: Option<redis::Client>,
+    check_interval: Duration,
+    check_timeout: Duration,
 }
 
 impl Config {
@@ -38,8 +52,50 @@ impl Config {
             listen_addr: common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
             api_token: common::secret_or("API_TOKEN", "dev-token"),
             startup_delay: Duration::from_millis(common::env_or("STARTUP_DELAY_MS", 0u64)?),
+            database: database_from_env()?,
+            redis: redis_from_env()?,
+            check_interval: Duration::from_millis(common::env_or("CHECK_INTERVAL_MS", 5000u64)?),
+            check_timeout: Duration::from_millis(common::env_or("CHECK_TIMEOUT_MS", 2000u64)?),
         })
     }
+}
+
+/// `DATABASE_URL`, parsed; printed without its password.
+fn database_from_env() -> Result<Option<PgConnectOptions>, String> {
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        println!("  DATABASE_URL=(unset: no database check)");
+        return Ok(None);
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(
+            "DATABASE_URL is not valid: it must start with postgres:// or postgresql://".into(),
+        );
+    }
+    let options = PgConnectOptions::from_str(&url)
+        .map_err(|error| format!("DATABASE_URL is not valid: {error}"))?;
+    println!(
+        "  DATABASE_URL=postgres://{}@{}:{}/{} (password not shown)",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or(""),
+    );
+    Ok(Some(options))
+}
+
+/// `REDIS_URL`, parsed; printed without its password.
+fn redis_from_env() -> Result<Option<redis::Client>, String> {
+    let Ok(url) = std::env::var("REDIS_URL") else {
+        println!("  REDIS_URL=(unset: no redis check)");
+        return Ok(None);
+    };
+    let client =
+        redis::Client::open(url).map_err(|error| format!("REDIS_URL is not valid: {error}"))?;
+    println!(
+        "  REDIS_URL={} (password not shown)",
+        client.get_connection_info().addr()
+    );
+    Ok(Some(client))
 }
 
 #[tokio::main]
@@ -66,7 +122,29 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    let health = Health::builder().build();
+    let mut builder = Health::builder()
+        .interval(config.check_interval)
+        .timeout(config.check_timeout);
+    // Pools are created lazily: an unreachable dependency is a failing check, not a crash.
+    if let Some(options) = config.database {
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(config.check_timeout)
+            .connect_lazy_with(options);
+        builder = builder.check("database", checks::postgres(pool));
+    }
+    if let Some(client) = config.redis {
+        let manager = ConnectionManager::new_lazy_with_config(
+            client,
+            ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(config.check_timeout))
+                .set_response_timeout(Some(config.check_timeout))
+                .set_number_of_retries(1),
+        )?;
+        builder = builder.check("redis", checks::redis(manager));
+    }
+    let health = builder.build();
+    health.spawn();
     let app = app(health.clone(), &config.api_token);
 
     let listener = tokio::net::TcpListener::bind(config.listen_addr)

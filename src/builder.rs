@@ -1,29 +1,69 @@
 //! [`HealthBuilder`]: what a [`Health`] starts with.
 
-use crate::Health;
-use crate::snapshot::{Component, ComponentKind, State};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::component::{Component, ComponentKind, Thresholds};
+use crate::engine::Scheduled;
+use crate::snapshot::State;
+use crate::{Check, Health, NamedCheck};
 
 /// Configures a [`Health`]. Created by [`Health::builder`].
 ///
 /// ```
-/// use tower_health::{Health, Probe, Status};
+/// use std::time::Duration;
+/// use tower_health::{Health, NamedCheck, Probe, Status};
 ///
 /// let health = Health::builder()
+///     .check("cache-warm", || async { Ok::<(), String>(()) })
+///     .add_check(NamedCheck::new("search", || async { Err("index offline") }).non_critical())
 ///     .component("queue-consumer")
-///     .non_critical_component("report-cache")
+///     .interval(Duration::from_secs(5))
+///     .timeout(Duration::from_secs(2))
 ///     .build();
 /// health.mark_started();
 /// health.set_up("queue-consumer");
-/// // The non-critical component is still unknown: degraded, but ready.
-/// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Degraded);
+/// // The checks have not run yet: unknown counts as failing.
+/// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Down);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 #[must_use]
 pub struct HealthBuilder {
     state: State,
+    checks: Vec<NamedCheck>,
+    interval: Duration,
+    timeout: Duration,
+    thresholds: Thresholds,
+}
+
+impl Default for HealthBuilder {
+    fn default() -> Self {
+        HealthBuilder {
+            state: State::default(),
+            checks: Vec::new(),
+            interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(2),
+            thresholds: Thresholds {
+                failures: 3,
+                successes: 1,
+            },
+        }
+    }
 }
 
 impl HealthBuilder {
+    /// Register a critical dependency check named `name`, run by the background engine
+    /// (see [`Health::spawn`]) with the builder's defaults.
+    pub fn check(self, name: impl Into<String>, check: impl Check) -> Self {
+        self.add_check(NamedCheck::new(name, check))
+    }
+
+    /// Register a check with options of its own.
+    pub fn add_check(mut self, check: NamedCheck) -> Self {
+        self.checks.push(check);
+        self
+    }
+
     /// Register a critical manual component. It is `unknown` (failing readiness) until the
     /// application calls [`Health::set_up`].
     pub fn component(self, name: impl Into<String>) -> Self {
@@ -32,6 +72,14 @@ impl HealthBuilder {
 
     /// Register a non-critical manual component: while it is not up the status is
     /// `degraded`, but readiness still passes.
+    ///
+    /// ```
+    /// use tower_health::{Health, Probe, Status};
+    ///
+    /// let health = Health::builder().non_critical_component("report-cache").build();
+    /// health.mark_started();
+    /// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Degraded);
+    /// ```
     pub fn non_critical_component(self, name: impl Into<String>) -> Self {
         self.manual(name.into(), false)
     }
@@ -43,8 +91,100 @@ impl HealthBuilder {
         self
     }
 
-    /// Build the handle.
+    /// How often each check runs unless it says otherwise (default 5 s, at least 1 ms).
+    /// Each run waits up to a tenth more, so checks do not run in lockstep.
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// How long a check may take before it is dropped and counted as failed, unless it
+    /// says otherwise (default 2 s, at least 1 ms).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Consecutive failures that turn a passing check failing (default 3, at least 1).
+    pub fn failure_threshold(mut self, failures: u32) -> Self {
+        self.thresholds.failures = failures;
+        self
+    }
+
+    /// Consecutive successes that turn a failing or unknown check passing (default 1, at
+    /// least 1).
+    pub fn success_threshold(mut self, successes: u32) -> Self {
+        self.thresholds.successes = successes;
+        self
+    }
+
+    /// Build the handle. Checks run once the engine is started with [`Health::spawn`].
+    ///
+    /// # Panics
+    ///
+    /// When two checks, or a check and a component, share a name: a configuration mistake.
     pub fn build(self) -> Health {
-        Health::from_state(self.state)
+        let HealthBuilder {
+            mut state,
+            checks,
+            interval,
+            timeout,
+            thresholds,
+        } = self;
+        let at_least = |duration: Duration| duration.max(Duration::from_millis(1));
+        let scheduled = checks
+            .into_iter()
+            .map(|check| {
+                let name: Arc<str> = check.name.as_str().into();
+                let component = Component::new(ComponentKind::Check, check.critical);
+                if state.components.insert(check.name, component).is_some() {
+                    panic!("tower-health: two checks or components are named {name:?}");
+                }
+                Scheduled {
+                    name,
+                    check: check.check,
+                    interval: at_least(check.interval.unwrap_or(interval)),
+                    timeout: at_least(check.timeout.unwrap_or(timeout)),
+                    thresholds: Thresholds {
+                        failures: check
+                            .failure_threshold
+                            .unwrap_or(thresholds.failures)
+                            .max(1),
+                        successes: check
+                            .success_threshold
+                            .unwrap_or(thresholds.successes)
+                            .max(1),
+                    },
+                }
+            })
+            .collect();
+        Health::from_parts(state, scheduled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "two checks or components are named \"db\"")]
+    fn duplicate_names_are_refused() {
+        let _ = Health::builder()
+            .component("db")
+            .check("db", || async { Ok::<(), String>(()) })
+            .build();
+    }
+
+    #[test]
+    fn checks_start_unknown_and_critical_unless_said() {
+        let health = Health::builder()
+            .check("a", || async { Ok::<(), String>(()) })
+            .add_check(NamedCheck::new("b", || async { Ok::<(), String>(()) }).non_critical())
+            .build();
+        let snapshot = health.snapshot();
+        let a = snapshot.component("a").unwrap();
+        assert_eq!(a.kind(), ComponentKind::Check);
+        assert!(a.is_critical());
+        assert!(!snapshot.component("b").unwrap().is_critical());
     }
 }

@@ -53,10 +53,16 @@
 
 mod body;
 mod builder;
+mod check;
+pub mod checks;
+mod component;
+mod engine;
 mod future;
 mod layer;
+mod named_check;
 mod paths;
 mod probe;
+mod redact;
 mod render;
 mod respond;
 mod service;
@@ -66,10 +72,13 @@ mod status;
 
 pub use body::ResponseBody;
 pub use builder::HealthBuilder;
+pub use check::{Check, CheckError, CheckFuture};
+pub use component::{Component, ComponentKind};
 pub use future::ResponseFuture;
 pub use layer::HealthLayer;
+pub use named_check::NamedCheck;
 pub use probe::Probe;
 pub use service::HealthService;
-pub use snapshot::{Component, ComponentKind, Snapshot};
+pub use snapshot::Snapshot;
 pub use state::Health;
 pub use status::{ComponentStatus, Status};

@@ -4,7 +4,8 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use serde::ser::{Serialize, Serializer};
 
-use crate::snapshot::{Component, State};
+use crate::component::Component;
+use crate::snapshot::State;
 use crate::{Probe, Status};
 
 /// A ready-made answer to one probe: status code, body and its length header.
@@ -128,8 +129,9 @@ fn render(state: &State, probe: Probe, status: Status) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ComponentKind;
     use crate::ComponentStatus;
-    use crate::snapshot::{ComponentKind, Lifecycle};
+    use crate::snapshot::Lifecycle;
 
     fn body(state: &State, probe: Probe) -> serde_json::Value {
         serde_json::from_slice(&Rendered::new(state).answer(probe).body).unwrap()

@@ -1,9 +1,11 @@
 //! An immutable picture of the service's health at one moment.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
+use crate::component::Component;
 use crate::render::Rendered;
-use crate::{ComponentStatus, Probe, Status};
+use crate::{Probe, Status};
 
 /// What the application said about itself: started, draining, refusing traffic, broken.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,56 +14,6 @@ pub(crate) struct Lifecycle {
     pub(crate) draining: bool,
     pub(crate) refusing: Option<String>,
     pub(crate) broken: Option<String>,
-}
-
-/// Where a component's status comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ComponentKind {
-    /// Set by the application through [`Health::set_up`](crate::Health::set_up) and
-    /// [`Health::set_down`](crate::Health::set_down).
-    Manual,
-    /// Written by the background engine from a dependency check.
-    Check,
-}
-
-/// One named component of the service's health: a dependency check or a manual component.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Component {
-    pub(crate) kind: ComponentKind,
-    pub(crate) critical: bool,
-    pub(crate) status: ComponentStatus,
-    pub(crate) error: Option<String>,
-}
-
-impl Component {
-    pub(crate) fn new(kind: ComponentKind, critical: bool) -> Self {
-        Component {
-            kind,
-            critical,
-            status: ComponentStatus::Unknown,
-            error: None,
-        }
-    }
-
-    /// Its current status.
-    pub fn status(&self) -> ComponentStatus {
-        self.status
-    }
-
-    /// Whether failing it fails readiness (`true`) or only degrades it (`false`).
-    pub fn is_critical(&self) -> bool {
-        self.critical
-    }
-
-    /// Where its status comes from.
-    pub fn kind(&self) -> ComponentKind {
-        self.kind
-    }
-
-    /// The last error text, if it is failing. Never shown in public bodies by default.
-    pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
-    }
 }
 
 /// The state the mutable parts of the handle write, before rendering.
@@ -91,16 +43,31 @@ pub struct Snapshot {
     pub(crate) state: State,
     pub(crate) version: u64,
     pub(crate) rendered: Rendered,
+    /// When the oldest check result stops vouching for its check.
+    pub(crate) fresh_until: Option<Instant>,
 }
 
 impl Snapshot {
     pub(crate) fn new(state: State, version: u64) -> Self {
         let rendered = Rendered::new(&state);
+        let fresh_until = state
+            .components
+            .values()
+            .filter_map(|component| component.fresh_until)
+            .min();
         Snapshot {
             state,
             version,
             rendered,
+            fresh_until,
         }
+    }
+
+    /// Whether some check's last result is too old to vouch for it.
+    #[inline]
+    pub(crate) fn is_stale(&self) -> bool {
+        self.fresh_until
+            .is_some_and(|until| until <= Instant::now())
     }
 
     /// A number that grows by one with every change of the state.
@@ -198,6 +165,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{ComponentKind, ComponentStatus};
 
     fn started() -> State {
         State {

@@ -1,13 +1,18 @@
 //! The shared [`Health`] handle: lifecycle, components and the published snapshot.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::builder::HealthBuilder;
+use crate::component::{Component, ComponentKind};
+use crate::engine::{self, Scheduled};
 use crate::render::Answer;
-use crate::snapshot::{Component, ComponentKind, Snapshot, State};
-use crate::{ComponentStatus, Probe};
+use crate::snapshot::{Snapshot, State};
+use crate::{CheckError, ComponentStatus, Probe};
 
 /// A cheap, cloneable handle to the health state of a service.
 ///
@@ -46,6 +51,24 @@ struct Inner {
     state: Mutex<State>,
     /// The published snapshot. Probes borrow it, never waiting on a writer's work.
     snapshot: watch::Sender<Arc<Snapshot>>,
+    /// The registered checks, for the engine.
+    checks: Arc<[Scheduled]>,
+    /// Republish when the published snapshot would turn stale within this long.
+    refresh_margin: Duration,
+    /// Set once an engine has been started.
+    engine_started: AtomicBool,
+    /// `true` asks the engine to stop; dropped with the last handle, which stops it too.
+    stop: watch::Sender<bool>,
+}
+
+/// A handle that does not keep the state alive: what the engine holds.
+#[derive(Debug, Clone)]
+pub(crate) struct WeakHealth(Weak<Inner>);
+
+impl WeakHealth {
+    pub(crate) fn upgrade(&self) -> Option<Health> {
+        self.0.upgrade().map(|inner| Health { inner })
+    }
 }
 
 impl Default for Health {
@@ -60,14 +83,79 @@ impl Health {
         HealthBuilder::default()
     }
 
-    pub(crate) fn from_state(state: State) -> Self {
+    pub(crate) fn from_parts(state: State, checks: Vec<Scheduled>) -> Self {
         let (snapshot, _) = watch::channel(Arc::new(Snapshot::new(state.clone(), 0)));
+        let refresh_margin = checks
+            .iter()
+            .map(|check| check.interval)
+            .min()
+            .unwrap_or_default();
         Health {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
                 snapshot,
+                checks: checks.into(),
+                refresh_margin,
+                engine_started: AtomicBool::new(false),
+                stop: watch::Sender::new(false),
             }),
         }
+    }
+
+    /// Start the background engine on the current tokio runtime: every registered check
+    /// runs on its interval from now on, concurrently.
+    ///
+    /// The engine stops on [`stop_checks`](Health::stop_checks), when the last handle is
+    /// dropped, or when the returned task is aborted. Only the first call starts an
+    /// engine; later calls return a task that ends at once.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use tower_health::{Health, Probe, Status};
+    ///
+    /// let health = Health::builder()
+    ///     .check("always", || async { Ok::<(), String>(()) })
+    ///     .build();
+    /// health.mark_started();
+    /// let engine = health.spawn();
+    ///
+    /// let mut changes = health.subscribe();
+    /// changes.wait_for(|s| s.status(Probe::Readiness) == Status::Ok).await.unwrap();
+    ///
+    /// health.stop_checks();
+    /// engine.await.unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When called outside a tokio runtime. Use [`run_checks`](Health::run_checks) to drive
+    /// the engine yourself.
+    pub fn spawn(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.run_checks())
+    }
+
+    /// The background engine as a future to drive yourself (see [`spawn`](Health::spawn)).
+    /// It needs a tokio runtime with a timer when polled.
+    pub fn run_checks(&self) -> impl Future<Output = ()> + Send + 'static {
+        let first = !self.inner.engine_started.swap(true, Ordering::SeqCst);
+        let checks = self.inner.checks.clone();
+        let weak = WeakHealth(Arc::downgrade(&self.inner));
+        let stop = self.inner.stop.subscribe();
+        async move {
+            if first {
+                engine::run(checks, weak, stop).await;
+            } else {
+                tracing::warn!("health: check engine already started; not starting another");
+            }
+        }
+    }
+
+    /// Stop the background engine: no check runs after this returns to the runtime. The
+    /// checks' last results turn stale after three intervals, failing readiness.
+    pub fn stop_checks(&self) {
+        self.inner.stop.send_replace(true);
     }
 
     /// Latch the service as started: the startup probe passes from now on, and readiness may.
@@ -125,12 +213,22 @@ impl Health {
     fn set_component(&self, name: &str, status: ComponentStatus, error: Option<String>) {
         self.update(|state| {
             let component = match state.components.get_mut(name) {
+                Some(component) if component.kind == ComponentKind::Check => {
+                    tracing::warn!(
+                        name,
+                        "health: {name} is a check; its status is not set by hand"
+                    );
+                    return false;
+                }
                 Some(component) => component,
                 None => state
                     .components
                     .entry(name.to_owned())
                     .or_insert_with(|| Component::new(ComponentKind::Manual, true)),
             };
+            if component.status != status {
+                log_transition(name, status, error.as_deref());
+            }
             let changed = component.status != status || component.error != error;
             component.status = status;
             component.error = error;
@@ -138,9 +236,52 @@ impl Health {
         });
     }
 
+    /// Write one check result from the engine.
+    pub(crate) fn record(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) {
+        let margin = self.inner.refresh_margin;
+        self.update(|state| {
+            let Some(component) = state.components.get_mut(&*check.name) else {
+                return false;
+            };
+            let now = Instant::now();
+            let change =
+                component.record(result, took, check.thresholds, now + check.stale_after());
+            if change.status {
+                log_transition(&check.name, component.status, component.error.as_deref());
+            }
+            // Also republish before the published snapshot would turn stale, so a running
+            // engine keeps it fresh without re-rendering on every unchanged result.
+            let published = self.inner.snapshot.borrow().fresh_until;
+            change.visible || published.is_some_and(|until| until <= now + margin)
+        });
+    }
+
+    /// Turn checks whose last result is too old `down`.
+    fn expire_stale(&self) {
+        self.update(|state| {
+            let now = Instant::now();
+            let mut changed = false;
+            for (name, component) in &mut state.components {
+                if component.expire(now) {
+                    log_transition(name, component.status, component.error.as_deref());
+                    changed = true;
+                }
+            }
+            changed
+        });
+    }
+
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.expire_if_stale();
         self.inner.snapshot.borrow().clone()
+    }
+
+    fn expire_if_stale(&self) {
+        let stale = self.inner.snapshot.borrow().is_stale();
+        if stale {
+            self.expire_stale();
+        }
     }
 
     /// A receiver that sees every new snapshot; subscribers never re-run checks.
@@ -162,7 +303,17 @@ impl Health {
     }
 
     /// The pre-rendered answer to `probe`, read without waiting on any writer's work.
+    ///
+    /// Only when the engine has stopped vouching for its checks (their results are older
+    /// than three intervals) does a probe first mark them stale, once.
     pub(crate) fn answer(&self, probe: Probe) -> Answer {
+        {
+            let snapshot = self.inner.snapshot.borrow();
+            if !snapshot.is_stale() {
+                return snapshot.rendered.answer(probe).clone();
+            }
+        }
+        self.expire_stale();
         self.inner.snapshot.borrow().rendered.answer(probe).clone()
     }
 
@@ -179,6 +330,17 @@ impl Health {
             let snapshot = Arc::new(Snapshot::new(state.clone(), version));
             self.inner.snapshot.send_replace(snapshot);
         }
+    }
+}
+
+fn log_transition(name: &str, status: ComponentStatus, error: Option<&str>) {
+    match status {
+        ComponentStatus::Up => tracing::info!(name, "health: {name} is up"),
+        _ => tracing::warn!(
+            name,
+            error = error.unwrap_or(""),
+            "health: {name} is {status}"
+        ),
     }
 }
 

@@ -16,6 +16,8 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+pub mod deps;
+
 /// Generous bound proving "does not hang", never a performance claim.
 pub const NO_HANG: Duration = Duration::from_secs(10);
 
@@ -125,6 +127,7 @@ pub async fn serve_axum(app: axum::Router) -> SocketAddr {
 pub struct Example {
     child: Child,
     pub addr: SocketAddr,
+    lines: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Example {
@@ -140,9 +143,12 @@ impl Example {
         let mut child = command.spawn().expect("start example");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let lines: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let seen = lines.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 println!("[{line}]");
+                seen.lock().unwrap().push(line.clone());
                 if let Some(addr) = line.strip_prefix("listening on ") {
                     let _ = tx.send(addr.parse::<SocketAddr>().unwrap());
                 }
@@ -151,7 +157,12 @@ impl Example {
         let addr = rx
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("example {name} did not print 'listening on'"));
-        Example { child, addr }
+        Example { child, addr, lines }
+    }
+
+    /// Everything it printed on stdout so far (its configuration and its logs).
+    pub fn output(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
     }
 
     pub fn child(&mut self) -> &mut Child {

@@ -1,0 +1,228 @@
+//! [`Component`]: one named part of the service's health, and how results move its status.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::{CheckError, ComponentStatus};
+
+/// Where a component's status comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ComponentKind {
+    /// Set by the application through [`Health::set_up`](crate::Health::set_up) and
+    /// [`Health::set_down`](crate::Health::set_down).
+    Manual,
+    /// Written by the background engine from a dependency [`Check`](crate::Check).
+    Check,
+}
+
+/// One named component of the service's health: a dependency check or a manual component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    pub(crate) kind: ComponentKind,
+    pub(crate) critical: bool,
+    pub(crate) status: ComponentStatus,
+    pub(crate) error: Option<String>,
+    pub(crate) consecutive_failures: u32,
+    pub(crate) consecutive_successes: u32,
+    pub(crate) last_duration: Option<Duration>,
+    pub(crate) last_checked: Option<SystemTime>,
+    /// When a check's last result stops vouching for it.
+    pub(crate) fresh_until: Option<Instant>,
+}
+
+/// Consecutive results needed to change a check's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Thresholds {
+    pub(crate) failures: u32,
+    pub(crate) successes: u32,
+}
+
+/// What a result did to a component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Change {
+    /// The status moved.
+    pub(crate) status: bool,
+    /// Something a body or a subscriber shows moved: the status or the error text.
+    pub(crate) visible: bool,
+}
+
+impl Component {
+    pub(crate) fn new(kind: ComponentKind, critical: bool) -> Self {
+        Component {
+            kind,
+            critical,
+            status: ComponentStatus::Unknown,
+            error: None,
+            consecutive_failures: 0,
+            consecutive_successes: 0,
+            last_duration: None,
+            last_checked: None,
+            fresh_until: None,
+        }
+    }
+
+    /// Its current status.
+    pub fn status(&self) -> ComponentStatus {
+        self.status
+    }
+
+    /// Whether failing it fails readiness (`true`) or only degrades it (`false`).
+    pub fn is_critical(&self) -> bool {
+        self.critical
+    }
+
+    /// Where its status comes from.
+    pub fn kind(&self) -> ComponentKind {
+        self.kind
+    }
+
+    /// The last error text, while the last result was a failure. Never shown in public
+    /// bodies by default.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Failures in a row up to the last result.
+    pub fn consecutive_failures(&self) -> u32 {
+        self.consecutive_failures
+    }
+
+    /// How long the last check run took (checks only).
+    pub fn last_duration(&self) -> Option<Duration> {
+        self.last_duration
+    }
+
+    /// When the last check run finished (checks only).
+    pub fn last_checked(&self) -> Option<SystemTime> {
+        self.last_checked
+    }
+
+    /// Apply one check result.
+    ///
+    /// From `unknown`, a failure turns the check `down` at once and `successes` successes
+    /// turn it `up`; a passing check turns `down` after `failures` failures in a row, a
+    /// failing one `up` after `successes` successes in a row.
+    pub(crate) fn record(
+        &mut self,
+        result: Result<(), CheckError>,
+        duration: Duration,
+        thresholds: Thresholds,
+        fresh_until: Instant,
+    ) -> Change {
+        let before = (self.status, self.error.take());
+        match result {
+            Ok(()) => {
+                self.consecutive_successes = self.consecutive_successes.saturating_add(1);
+                self.consecutive_failures = 0;
+                if self.status != ComponentStatus::Up
+                    && self.consecutive_successes >= thresholds.successes
+                {
+                    self.status = ComponentStatus::Up;
+                }
+            }
+            Err(error) => {
+                self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+                self.consecutive_successes = 0;
+                self.error = Some(error.message().to_owned());
+                let threshold = match self.status {
+                    ComponentStatus::Up => thresholds.failures,
+                    _ => 1,
+                };
+                if self.consecutive_failures >= threshold {
+                    self.status = ComponentStatus::Down;
+                }
+            }
+        }
+        self.last_duration = Some(duration);
+        self.last_checked = Some(SystemTime::now());
+        self.fresh_until = Some(fresh_until);
+        Change {
+            status: before.0 != self.status,
+            visible: before != (self.status, self.error.clone()),
+        }
+    }
+
+    /// Turn a check whose last result is too old `down`. Returns whether it did.
+    pub(crate) fn expire(&mut self, now: Instant) -> bool {
+        if self.fresh_until.is_none_or(|until| until > now) {
+            return false;
+        }
+        self.fresh_until = None;
+        self.status = ComponentStatus::Down;
+        self.consecutive_successes = 0;
+        self.error = Some("stale: no recent result (is the check engine running?)".into());
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const THRESHOLDS: Thresholds = Thresholds {
+        failures: 3,
+        successes: 2,
+    };
+
+    fn record(component: &mut Component, ok: bool) -> Change {
+        let result = if ok {
+            Ok(())
+        } else {
+            Err(CheckError::new("boom"))
+        };
+        let fresh = Instant::now() + Duration::from_secs(60);
+        component.record(result, Duration::from_millis(1), THRESHOLDS, fresh)
+    }
+
+    #[test]
+    fn unknown_turns_down_on_the_first_failure() {
+        let mut c = Component::new(ComponentKind::Check, true);
+        let change = record(&mut c, false);
+        assert_eq!(c.status(), ComponentStatus::Down);
+        assert!(change.status && change.visible);
+        assert_eq!(c.error(), Some("boom"));
+    }
+
+    #[test]
+    fn success_threshold_applies_from_unknown_and_down() {
+        let mut c = Component::new(ComponentKind::Check, true);
+        assert!(!record(&mut c, true).status);
+        assert_eq!(c.status(), ComponentStatus::Unknown);
+        assert!(record(&mut c, true).status);
+        assert_eq!(c.status(), ComponentStatus::Up);
+    }
+
+    #[test]
+    fn failure_threshold_applies_from_up() {
+        let mut c = Component::new(ComponentKind::Check, true);
+        record(&mut c, true);
+        record(&mut c, true);
+        let first = record(&mut c, false);
+        assert_eq!(c.status(), ComponentStatus::Up);
+        assert!(!first.status && first.visible, "the error text is news");
+        assert!(!record(&mut c, false).visible, "same status, same text");
+        assert!(record(&mut c, false).status);
+        assert_eq!(c.status(), ComponentStatus::Down);
+        assert_eq!(c.consecutive_failures(), 3);
+        // One success is not enough to come back with a threshold of 2.
+        record(&mut c, true);
+        assert_eq!(c.status(), ComponentStatus::Down);
+        assert_eq!(c.error(), None);
+        record(&mut c, true);
+        assert_eq!(c.status(), ComponentStatus::Up);
+    }
+
+    #[test]
+    fn old_results_expire() {
+        let mut c = Component::new(ComponentKind::Check, true);
+        let now = Instant::now();
+        assert!(!c.expire(now), "no result yet: nothing to expire");
+        c.record(Ok(()), Duration::ZERO, THRESHOLDS, now);
+        c.record(Ok(()), Duration::ZERO, THRESHOLDS, now);
+        assert_eq!(c.status(), ComponentStatus::Up);
+        assert!(!c.expire(now - Duration::from_secs(1)));
+        assert!(c.expire(now));
+        assert_eq!(c.status(), ComponentStatus::Down);
+        assert!(c.error().unwrap().contains("stale"));
+        assert!(!c.expire(now), "expires once");
+    }
+}

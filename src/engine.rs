@@ -1,0 +1,192 @@
+//! The background engine: every check on its interval, with a timeout that really cancels it
+//! and panics caught, writing results into the shared state.
+
+use std::hash::BuildHasher;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::component::Thresholds;
+use crate::state::WeakHealth;
+use crate::{Check, CheckError};
+
+/// A registered check with its resolved options.
+#[derive(Clone)]
+pub(crate) struct Scheduled {
+    pub(crate) name: Arc<str>,
+    pub(crate) check: Arc<dyn Check>,
+    pub(crate) interval: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) thresholds: Thresholds,
+}
+
+impl std::fmt::Debug for Scheduled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheduled")
+            .field("name", &self.name)
+            .field("interval", &self.interval)
+            .field("timeout", &self.timeout)
+            .field("thresholds", &self.thresholds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scheduled {
+    /// How long a result vouches for the check: three intervals and a timeout.
+    pub(crate) fn stale_after(&self) -> Duration {
+        self.interval.saturating_mul(3).saturating_add(self.timeout)
+    }
+}
+
+/// Run every check until `stop` says so or the last [`Health`](crate::Health) is dropped
+/// (which closes `stop`). Dropping this future stops the checks too.
+pub(crate) async fn run(
+    checks: Arc<[Scheduled]>,
+    health: WeakHealth,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut loops = JoinSet::new();
+    for check in checks.iter().cloned() {
+        loops.spawn(check_loop(check, health.clone()));
+    }
+    // Err: every handle is gone. Either way, stop.
+    let _ = stop.wait_for(|stopped| *stopped).await;
+    loops.shutdown().await;
+    tracing::debug!("health: check engine stopped");
+}
+
+async fn check_loop(check: Scheduled, health: WeakHealth) {
+    let mut jitter = Jitter::default();
+    loop {
+        let started = Instant::now();
+        let result = run_once(&check).await;
+        let elapsed = started.elapsed();
+        match health.upgrade() {
+            Some(health) => health.record(&check, result, elapsed),
+            None => return,
+        }
+        tokio::time::sleep(check.interval + jitter.next(check.interval)).await;
+    }
+}
+
+/// Run a check once in its own task: a timeout aborts the task (dropping the check's
+/// future), a panic becomes a failure.
+async fn run_once(check: &Scheduled) -> Result<(), CheckError> {
+    let mut task = JoinSet::new();
+    let running = check.check.clone();
+    task.spawn(async move { running.check().await });
+    match tokio::time::timeout(check.timeout, task.join_next()).await {
+        Ok(Some(Ok(result))) => result,
+        Ok(Some(Err(error))) if error.is_panic() => Err(CheckError::new(format!(
+            "check panicked: {}",
+            panic_message(error.into_panic().as_ref())
+        ))),
+        Ok(Some(Err(_)) | None) => Err(CheckError::new("check was cancelled")),
+        // Dropping `task` on return aborts the check.
+        Err(_) => Err(CheckError::new(format!(
+            "timed out after {:?}",
+            check.timeout
+        ))),
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message
+    } else {
+        "(no message)"
+    }
+}
+
+/// Up to a tenth of the interval, so checks registered together do not run in lockstep.
+#[derive(Debug, Default)]
+struct Jitter {
+    runs: u64,
+}
+
+impl Jitter {
+    fn next(&mut self, interval: Duration) -> Duration {
+        self.runs += 1;
+        let random = std::collections::hash_map::RandomState::new().hash_one(self.runs);
+        let tenth = interval / 10;
+        let nanos = u64::try_from(tenth.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(random.checked_rem(nanos).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scheduled(check: impl Check, timeout: Duration) -> Scheduled {
+        Scheduled {
+            name: "t".into(),
+            check: Arc::new(check),
+            interval: Duration::from_secs(1),
+            timeout,
+            thresholds: Thresholds {
+                failures: 1,
+                successes: 1,
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_timeout_drops_the_check() {
+        struct Flag(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = dropped.clone();
+        let check = move || {
+            let flag = Flag(flag.clone());
+            async move {
+                let _flag = flag;
+                std::future::pending::<Result<(), String>>().await
+            }
+        };
+        let error = run_once(&scheduled(check, Duration::from_millis(20)))
+            .await
+            .unwrap_err();
+        assert_eq!(error.message(), "timed out after 20ms");
+        // The abort lands at the task's next poll.
+        for _ in 0..100 {
+            if dropped.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("the timed-out check's future was not dropped");
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_failure() {
+        let check = || async {
+            if true {
+                panic!("the check blew up");
+            }
+            Ok::<(), String>(())
+        };
+        let error = run_once(&scheduled(check, Duration::from_secs(5)))
+            .await
+            .unwrap_err();
+        assert_eq!(error.message(), "check panicked: the check blew up");
+    }
+
+    #[test]
+    fn jitter_stays_within_a_tenth() {
+        let mut jitter = Jitter::default();
+        for _ in 0..1000 {
+            assert!(jitter.next(Duration::from_secs(10)) < Duration::from_secs(1));
+        }
+        assert_eq!(jitter.next(Duration::ZERO), Duration::ZERO);
+    }
+}

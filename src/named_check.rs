@@ -1,0 +1,91 @@
+//! [`NamedCheck`]: a check with its name and the options it runs with.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Check;
+
+/// A [`Check`] with its name and options, for
+/// [`HealthBuilder::add_check`](crate::HealthBuilder::add_check).
+///
+/// Options left unset take the builder's defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_health::{Health, NamedCheck};
+///
+/// let search = NamedCheck::new("search", || async { Ok::<(), String>(()) })
+///     .non_critical()
+///     .interval(Duration::from_secs(30))
+///     .timeout(Duration::from_secs(1))
+///     .failure_threshold(2);
+/// let health = Health::builder().add_check(search).build();
+/// ```
+#[must_use]
+pub struct NamedCheck {
+    pub(crate) name: String,
+    pub(crate) check: Arc<dyn Check>,
+    pub(crate) critical: bool,
+    pub(crate) interval: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) failure_threshold: Option<u32>,
+    pub(crate) success_threshold: Option<u32>,
+}
+
+impl std::fmt::Debug for NamedCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NamedCheck")
+            .field("name", &self.name)
+            .field("critical", &self.critical)
+            .field("interval", &self.interval)
+            .field("timeout", &self.timeout)
+            .field("failure_threshold", &self.failure_threshold)
+            .field("success_threshold", &self.success_threshold)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NamedCheck {
+    /// A critical check named `name`.
+    pub fn new(name: impl Into<String>, check: impl Check) -> Self {
+        NamedCheck {
+            name: name.into(),
+            check: Arc::new(check),
+            critical: true,
+            interval: None,
+            timeout: None,
+            failure_threshold: None,
+            success_threshold: None,
+        }
+    }
+
+    /// Failing this check makes the status `degraded` but keeps readiness passing.
+    pub fn non_critical(mut self) -> Self {
+        self.critical = false;
+        self
+    }
+
+    /// Run every `interval` instead of the builder's default.
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = Some(interval);
+        self
+    }
+
+    /// Give up (dropping the check's future) after `timeout` instead of the builder's default.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Consecutive failures that turn a passing check failing (at least 1).
+    pub fn failure_threshold(mut self, failures: u32) -> Self {
+        self.failure_threshold = Some(failures);
+        self
+    }
+
+    /// Consecutive successes that turn a failing or unknown check passing (at least 1).
+    pub fn success_threshold(mut self, successes: u32) -> Self {
+        self.success_threshold = Some(successes);
+        self
+    }
+}

@@ -1,0 +1,187 @@
+//! The reference server with real PostgreSQL and Redis dependencies, as a process over real
+//! HTTP: dependencies going away and coming back without a restart of the service.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::deps::{Proxy, Redis, database_url, free_port};
+use common::{Example, NO_HANG, Reply, fetch};
+use http::StatusCode;
+use std::net::SocketAddr;
+
+const FAST_CHECKS: [(&str, &str); 2] = [("CHECK_INTERVAL_MS", "100"), ("CHECK_TIMEOUT_MS", "500")];
+
+/// Poll `/readyz` until `done` holds, asserting `/healthz` is 200 at every step.
+async fn readiness_until(addr: SocketAddr, what: &str, done: impl Fn(&Reply) -> bool) -> Reply {
+    let deadline = Instant::now() + NO_HANG;
+    loop {
+        assert_eq!(
+            fetch(addr, "/healthz").await.status,
+            StatusCode::OK,
+            "liveness flapped"
+        );
+        let ready = fetch(addr, "/readyz").await;
+        if done(&ready) {
+            return ready;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {what}; last: {} {}",
+            ready.status,
+            ready.text()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn check_status(reply: &Reply, name: &str) -> String {
+    reply.json()["checks"][name]["status"]
+        .as_str()
+        .unwrap_or("missing")
+        .to_owned()
+}
+
+/// A PostgreSQL URL that goes through `proxy`.
+fn through(proxy: &Proxy) -> String {
+    let url = database_url();
+    let (scheme_and_user, rest) = url.rsplit_once('@').expect("database URL with user");
+    let path = rest
+        .split_once('/')
+        .map(|(_, path)| path)
+        .unwrap_or("postgres");
+    format!("{scheme_and_user}@{}/{path}", proxy.addr)
+}
+
+fn pg_addr() -> SocketAddr {
+    let url = database_url();
+    let host_port = url.rsplit_once('@').unwrap().1.split('/').next().unwrap();
+    host_port
+        .parse()
+        .expect("the test database must be on an IP address")
+}
+
+#[tokio::test]
+async fn stop_redis_then_start_it_again() {
+    let mut redis = Redis::start();
+    let database = database_url();
+    let mut env = vec![("DATABASE_URL", database.as_str())];
+    let redis_url = redis.url();
+    env.push(("REDIS_URL", &redis_url));
+    env.extend(FAST_CHECKS);
+    let server = Example::start("server", &env);
+    let addr = server.addr;
+
+    let ready = readiness_until(addr, "ready", |r| r.status == StatusCode::OK).await;
+    assert_eq!(check_status(&ready, "redis"), "ok");
+    assert_eq!(check_status(&ready, "database"), "ok");
+
+    redis.stop();
+    let ready = readiness_until(addr, "503 for redis", |r| {
+        r.status == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    assert_eq!(check_status(&ready, "redis"), "down");
+    assert_eq!(check_status(&ready, "database"), "ok");
+    assert_eq!(ready.json()["status"], "down");
+
+    redis.restart();
+    let ready = readiness_until(addr, "ready again", |r| r.status == StatusCode::OK).await;
+    assert_eq!(check_status(&ready, "redis"), "ok");
+    assert!(
+        server.output().contains("health: redis is down"),
+        "{}",
+        server.output()
+    );
+    assert!(
+        server.output().contains("health: redis is up"),
+        "{}",
+        server.output()
+    );
+}
+
+#[tokio::test]
+async fn cut_the_database_then_bring_it_back() {
+    let redis = Redis::start();
+    let mut proxy = Proxy::start(pg_addr()).await;
+    let database = through(&proxy);
+    let redis_url = redis.url();
+    let mut env = vec![
+        ("DATABASE_URL", database.as_str()),
+        ("REDIS_URL", &redis_url),
+    ];
+    env.extend(FAST_CHECKS);
+    let server = Example::start("server", &env);
+    let addr = server.addr;
+    readiness_until(addr, "ready", |r| r.status == StatusCode::OK).await;
+
+    proxy.cut();
+    let ready = readiness_until(addr, "503 for the database", |r| {
+        r.status == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    assert_eq!(check_status(&ready, "database"), "down");
+    assert_eq!(check_status(&ready, "redis"), "ok");
+
+    proxy.restore().await;
+    readiness_until(addr, "ready again", |r| r.status == StatusCode::OK).await;
+}
+
+#[tokio::test]
+async fn misconfigured_dependencies_are_failing_checks_not_crashes() {
+    let unreachable = format!("postgres://app:pw@127.0.0.1:{}/app", free_port());
+    let wrong_password = {
+        let url = database_url();
+        let (scheme_user, rest) = url.split_once('@').unwrap();
+        let user = scheme_user
+            .rsplit_once(':')
+            .map_or(scheme_user, |(user, _)| user);
+        format!("{user}:Wrong-Pass-123@{rest}")
+    };
+    for (database, expected) in [
+        (unreachable.as_str(), "postgres: "),
+        (wrong_password.as_str(), "password authentication failed"),
+    ] {
+        let mut env = vec![("DATABASE_URL", database)];
+        env.extend(FAST_CHECKS);
+        let server = Example::start("server", &env);
+        let addr = server.addr;
+        let ready = readiness_until(addr, "the database check failing", |r| {
+            r.status == StatusCode::SERVICE_UNAVAILABLE && check_status(r, "database") == "down"
+        })
+        .await;
+        assert!(!ready.text().contains("Wrong-Pass-123"));
+        let deadline = Instant::now() + NO_HANG;
+        while !server.output().contains(expected) {
+            assert!(
+                Instant::now() < deadline,
+                "no {expected:?} in the logs: {}",
+                server.output()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            !server.output().contains("Wrong-Pass-123"),
+            "{}",
+            server.output()
+        );
+    }
+}
+
+#[test]
+fn unparseable_urls_stop_start_up() {
+    for (name, value) in [
+        ("DATABASE_URL", "mysql://nope"),
+        ("DATABASE_URL", "postgres://a:b@host:notaport/db"),
+        ("REDIS_URL", "not a url"),
+    ] {
+        let output = std::process::Command::new(common::example_binary("server"))
+            .env("LISTEN_ADDR", "127.0.0.1:0")
+            .env(name, value)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}={value}: {stderr}");
+        assert!(stderr.contains(&format!("{name} is not valid")), "{stderr}");
+    }
+}
