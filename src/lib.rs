@@ -50,6 +50,48 @@
 //! assert_eq!(app.clone().oneshot(readyz()).await.unwrap().status(), 503);
 //! # }
 //! ```
+//!
+//! # Dependency checks
+//!
+//! Checks run in a background engine ([`Health::spawn`]), each on its interval, with a
+//! timeout that drops the check's future, thresholds before a status flips, and panics
+//! caught. Probes read the last results and never wait for a check. A check is `unknown`
+//! (failing readiness) until its first result; results older than three intervals and a
+//! timeout (a stopped engine) count as failing.
+//!
+//! Built-in checks reuse the application's pool or client: [`checks::postgres`] (feature
+//! `postgres`, over a `sqlx::PgPool`), [`checks::redis`] (feature `redis`, over a redis-rs
+//! connection), [`checks::http`] (feature `http-check`) and [`checks::tcp`]. Any async
+//! closure returning `Result<(), E>` is a check too.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use std::time::Duration;
+//! use tower_health::{Health, NamedCheck, Probe, Status};
+//!
+//! let health = Health::builder()
+//!     .check("cache-warm", || async { Ok::<(), String>(()) })
+//!     .add_check(
+//!         NamedCheck::new("search", || async { Err("index offline") })
+//!             .non_critical()
+//!             .timeout(Duration::from_millis(500)),
+//!     )
+//!     .interval(Duration::from_secs(5))
+//!     .build();
+//! health.mark_started();
+//! health.spawn();
+//!
+//! let mut changes = health.subscribe();
+//! let snapshot = changes
+//!     .wait_for(|s| s.components().all(|(_, c)| c.status() != tower_health::ComponentStatus::Unknown))
+//!     .await
+//!     .unwrap()
+//!     .clone();
+//! assert_eq!(snapshot.status(Probe::Readiness), Status::Degraded);
+//! assert_eq!(snapshot.component("search").unwrap().error(), Some("index offline"));
+//! # }
+//! ```
 
 mod body;
 mod builder;
