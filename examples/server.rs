@@ -15,6 +15,7 @@
 //! | `REDIS_URL` | unset | Redis URL; adds a critical `redis` check |
 //! | `CHECK_INTERVAL_MS` | `5000` | how often each check runs |
 //! | `CHECK_TIMEOUT_MS` | `2000` | how long a check may take before it counts as failed |
+//! | `SHUTDOWN_DELAY_MS` | `5000` | on SIGTERM/Ctrl-C: how long to keep serving with readiness 503 before stopping |
 //!
 //! A dependency that is unreachable or refuses the credentials is a failing check (logged);
 //! a URL that cannot be parsed at all stops start-up.
@@ -27,12 +28,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::extract::Query;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use http::{Request, Response, StatusCode, header};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tower_health::{Health, HealthLayer, checks};
+use tower_health::{Deployment, Health, HealthLayer, ProbeSettings, checks};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 struct Config {
@@ -43,6 +45,7 @@ struct Config {
     redis: Option<redis::Client>,
     check_interval: Duration,
     check_timeout: Duration,
+    shutdown_delay: Duration,
 }
 
 impl Config {
@@ -56,6 +59,7 @@ impl Config {
             redis: redis_from_env()?,
             check_interval: Duration::from_millis(common::env_or("CHECK_INTERVAL_MS", 5000u64)?),
             check_timeout: Duration::from_millis(common::env_or("CHECK_TIMEOUT_MS", 2000u64)?),
+            shutdown_delay: Duration::from_millis(common::env_or("SHUTDOWN_DELAY_MS", 5000u64)?),
         })
     }
 }
@@ -144,6 +148,12 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.check("redis", checks::redis(manager));
     }
     let health = builder.build();
+    // Warn at start when this configuration does not fit the shipped manifests.
+    health.lint(
+        &kubernetes_manifest()
+            .expected_startup(config.startup_delay)
+            .drain_delay(config.shutdown_delay),
+    );
     health.spawn();
     let app = app(health.clone(), &config.api_token);
 
@@ -153,20 +163,36 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     println!("listening on {}", listener.local_addr()?);
 
     let startup_delay = config.startup_delay;
+    let starting = health.clone();
     tokio::spawn(async move {
         tokio::time::sleep(startup_delay).await;
-        health.mark_started();
+        starting.mark_started();
         tracing::info!("started");
     });
 
-    axum::serve(listener, app).await?;
+    // On SIGTERM/Ctrl-C: readiness 503 at once, keep serving for the delay, then stop
+    // accepting and finish in-flight requests.
+    axum::serve(listener, app)
+        .with_graceful_shutdown(health.shutdown_signal(config.shutdown_delay))
+        .await?;
+    println!("stopped");
     Ok(())
+}
+
+/// The probe and termination settings of `deploy/kubernetes/deployment.yaml`.
+fn kubernetes_manifest() -> Deployment {
+    Deployment::new()
+        .startup(ProbeSettings::seconds(2, 3, 30))
+        .liveness(ProbeSettings::seconds(10, 3, 3))
+        .readiness(ProbeSettings::seconds(5, 3, 2))
+        .termination_grace_period(Duration::from_secs(30))
 }
 
 /// The inner app: public `/`, token-guarded `/api` and `/admin`; the health layer outermost.
 fn app(health: Health, api_token: &str) -> Router {
     let protected = Router::new()
         .route("/api/items", get(items))
+        .route("/api/slow", get(slow))
         .route("/admin/unready", post(unready))
         .route("/admin/ready", post(ready))
         .route_layer(ValidateRequestHeaderLayer::custom(bearer(api_token)));
@@ -202,6 +228,18 @@ fn bearer(
 
 async fn items() -> Json<serde_json::Value> {
     Json(serde_json::json!([{"id": 1, "name": "first"}, {"id": 2, "name": "second"}]))
+}
+
+#[derive(serde::Deserialize)]
+struct Slow {
+    ms: Option<u64>,
+}
+
+/// A slow request (`?ms=N`, at most 10 s), to watch a graceful shutdown finish it.
+async fn slow(Query(slow): Query<Slow>) -> String {
+    let ms = slow.ms.unwrap_or(1000).min(10_000);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    format!("slept {ms} ms\n")
 }
 
 async fn unready(Extension(health): Extension<Health>) -> StatusCode {

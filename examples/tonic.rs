@@ -11,6 +11,7 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
@@ -18,7 +19,9 @@ use tower_health::{Health, HealthLayer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt().init();
     let addr = common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 50051)))?;
+    let delay = Duration::from_millis(common::env_or("SHUTDOWN_DELAY_MS", 5000u64)?);
 
     let health = Health::default();
     let (reporter, grpc_health) = tonic_health::server::health_reporter();
@@ -31,9 +34,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("listening on {}", listener.local_addr()?);
     Server::builder()
         .accept_http1(true)
-        .layer(HealthLayer::new(health))
+        .layer(HealthLayer::new(health.clone()))
         .add_service(grpc_health)
-        .serve_with_incoming(TcpIncoming::from(listener))
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener), health.shutdown_signal(delay))
         .await?;
+    println!("stopped");
     Ok(())
 }

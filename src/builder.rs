@@ -91,6 +91,29 @@ impl HealthBuilder {
         self
     }
 
+    /// Count the service as started only once the check named `name` has passed once, on
+    /// top of [`Health::mark_started`]. Repeat for several checks.
+    ///
+    /// Until then the startup and readiness probes answer 503 (`"starting"`). Once met, the
+    /// requirement is a latch like `mark_started`: a later failure of the check fails
+    /// readiness, never startup.
+    ///
+    /// ```
+    /// use tower_health::{Health, Probe, Status};
+    ///
+    /// let health = Health::builder()
+    ///     .check("migrations", || async { Ok::<(), String>(()) })
+    ///     .require_for_startup("migrations")
+    ///     .build();
+    /// health.mark_started();
+    /// // The check has not passed yet.
+    /// assert_eq!(health.snapshot().status(Probe::Startup), Status::Down);
+    /// ```
+    pub fn require_for_startup(mut self, name: impl Into<String>) -> Self {
+        self.state.startup_requires.push(name.into());
+        self
+    }
+
     /// How often each check runs unless it says otherwise (default 5 s, at least 1 ms).
     /// Each run waits up to a tenth more, so checks do not run in lockstep.
     pub fn interval(mut self, interval: Duration) -> Self {
@@ -122,7 +145,9 @@ impl HealthBuilder {
     ///
     /// # Panics
     ///
-    /// When two checks, or a check and a component, share a name: a configuration mistake.
+    /// When two checks, or a check and a component, share a name, or a name given to
+    /// [`require_for_startup`](HealthBuilder::require_for_startup) is not a registered check
+    /// or component: configuration mistakes.
     pub fn build(self) -> Health {
         let HealthBuilder {
             mut state,
@@ -158,6 +183,13 @@ impl HealthBuilder {
                 }
             })
             .collect();
+        if let Some(unknown) = state
+            .startup_requires
+            .iter()
+            .find(|name| !state.components.contains_key(*name))
+        {
+            panic!("tower-health: {unknown:?} is required for startup but is not registered");
+        }
         Health::from_parts(state, scheduled)
     }
 }
@@ -173,6 +205,31 @@ mod tests {
             .component("db")
             .check("db", || async { Ok::<(), String>(()) })
             .build();
+    }
+
+    #[test]
+    #[should_panic(expected = "\"db\" is required for startup but is not registered")]
+    fn startup_requirements_must_be_registered() {
+        let _ = Health::builder().require_for_startup("db").build();
+    }
+
+    #[test]
+    fn startup_waits_for_required_components_once() {
+        use crate::{Probe, Status};
+        let health = Health::builder()
+            .component("cache")
+            .require_for_startup("cache")
+            .build();
+        health.mark_started();
+        let snapshot = health.snapshot();
+        assert_eq!(snapshot.status(Probe::Startup), Status::Down);
+        assert!(!snapshot.is_started());
+        health.set_up("cache");
+        assert_eq!(health.snapshot().status(Probe::Startup), Status::Ok);
+        health.set_down("cache", "evicted");
+        let snapshot = health.snapshot();
+        assert_eq!(snapshot.status(Probe::Startup), Status::Ok, "a latch");
+        assert_eq!(snapshot.status(Probe::Readiness), Status::Down);
     }
 
     #[test]

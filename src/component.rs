@@ -27,6 +27,8 @@ pub struct Component {
     pub(crate) last_checked: Option<SystemTime>,
     /// When a check's last result stops vouching for it.
     pub(crate) fresh_until: Option<Instant>,
+    /// Whether it has ever been up: a latch, for startup requirements.
+    pub(crate) ever_up: bool,
 }
 
 /// Consecutive results needed to change a check's status.
@@ -57,6 +59,7 @@ impl Component {
             last_duration: None,
             last_checked: None,
             fresh_until: None,
+            ever_up: false,
         }
     }
 
@@ -117,6 +120,7 @@ impl Component {
                     && self.consecutive_successes >= thresholds.successes
                 {
                     self.status = ComponentStatus::Up;
+                    self.ever_up = true;
                 }
             }
             Err(error) => {

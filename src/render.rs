@@ -99,7 +99,7 @@ fn render(state: &State, probe: Probe, status: Status) -> Bytes {
         },
         Probe::Startup => Body {
             status: status.as_str(),
-            reason: (!lifecycle.started).then_some("starting"),
+            reason: (!state.is_started()).then_some("starting"),
             started: None,
             draining: None,
             live: None,
@@ -116,7 +116,7 @@ fn render(state: &State, probe: Probe, status: Status) -> Bytes {
         Probe::Combined => Body {
             status: status.as_str(),
             reason: state.lifecycle_reason(),
-            started: Some(lifecycle.started),
+            started: Some(state.is_started()),
             draining: Some(lifecycle.draining),
             live: Some(lifecycle.broken.is_none()),
             checks: Some(Checks(state)),
@@ -171,6 +171,7 @@ mod tests {
                 ..Lifecycle::default()
             },
             components: [("search".to_owned(), component)].into(),
+            ..State::default()
         };
         let answer = Rendered::new(&state).answer(Probe::Combined).clone();
         assert_eq!(answer.status, StatusCode::OK);

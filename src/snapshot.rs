@@ -21,6 +21,8 @@ pub(crate) struct Lifecycle {
 pub(crate) struct State {
     pub(crate) lifecycle: Lifecycle,
     pub(crate) components: BTreeMap<String, Component>,
+    /// Checks that must have passed once before the service counts as started.
+    pub(crate) startup_requires: Vec<String>,
 }
 
 /// An immutable picture of the service's health: lifecycle, every component, and the
@@ -75,9 +77,11 @@ impl Snapshot {
         self.version
     }
 
-    /// Whether [`Health::mark_started`](crate::Health::mark_started) has been called.
+    /// Whether [`Health::mark_started`](crate::Health::mark_started) has been called and
+    /// every check [required for startup](crate::HealthBuilder::require_for_startup) has
+    /// passed once.
     pub fn is_started(&self) -> bool {
-        self.state.lifecycle.started
+        self.state.is_started()
     }
 
     /// Whether the service is draining before shutdown.
@@ -116,12 +120,23 @@ impl Snapshot {
 }
 
 impl State {
+    /// Started: [`Health::mark_started`](crate::Health::mark_started) was called and every
+    /// check required for startup has passed once. Both are latches.
+    pub(crate) fn is_started(&self) -> bool {
+        self.lifecycle.started
+            && self.startup_requires.iter().all(|name| {
+                self.components
+                    .get(name)
+                    .is_some_and(|component| component.ever_up)
+            })
+    }
+
     /// The verdict of a probe; see the crate docs for the rules.
     pub(crate) fn status(&self, probe: Probe) -> Status {
         match probe {
             Probe::Liveness if self.lifecycle.broken.is_some() => Status::Down,
             Probe::Liveness => Status::Ok,
-            Probe::Startup if self.lifecycle.started => Status::Ok,
+            Probe::Startup if self.is_started() => Status::Ok,
             Probe::Startup => Status::Down,
             Probe::Readiness | Probe::Combined => {
                 if self.lifecycle_reason().is_some() {
@@ -141,7 +156,7 @@ impl State {
             Some("shutting down")
         } else if let Some(reason) = &lifecycle.refusing {
             Some(reason)
-        } else if !lifecycle.started {
+        } else if !self.is_started() {
             Some("starting")
         } else {
             None

@@ -152,6 +152,24 @@ impl Health {
         }
     }
 
+    /// The registered checks.
+    pub(crate) fn checks(&self) -> &[Scheduled] {
+        &self.inner.checks
+    }
+
+    /// Whether `name` must pass once before the service counts as started.
+    pub(crate) fn startup_requires(&self, name: &str) -> bool {
+        let state = self
+            .inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        state
+            .startup_requires
+            .iter()
+            .any(|required| required == name)
+    }
+
     /// Stop the background engine: no check runs after this returns to the runtime. The
     /// checks' last results turn stale after three intervals, failing readiness.
     pub fn stop_checks(&self) {
@@ -230,6 +248,7 @@ impl Health {
                 log_transition(name, status, error.as_deref());
             }
             let changed = component.status != status || component.error != error;
+            component.ever_up |= status.is_up();
             component.status = status;
             component.error = error;
             changed

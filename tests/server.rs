@@ -124,6 +124,37 @@ async fn reference_server_prints_its_configuration_without_secrets() {
 }
 
 #[tokio::test]
+async fn reference_server_warns_about_settings_that_do_not_fit_its_manifests() {
+    let unreachable = format!(
+        "postgres://app:pw@127.0.0.1:{}/app",
+        common::deps::free_port()
+    );
+    let server = Example::start(
+        "server",
+        &[
+            ("DATABASE_URL", &unreachable),
+            ("CHECK_TIMEOUT_MS", "4000"),
+            ("SHUTDOWN_DELAY_MS", "45000"),
+            ("STARTUP_DELAY_MS", "70000"),
+        ],
+    );
+    let output = server.output();
+    for expected in [
+        "check timeout of \"database\" (4s) is at or above the readinessProbe timeoutSeconds (3s)",
+        "drain delay (45s) is at or above terminationGracePeriodSeconds (30s)",
+        "startupProbe budget (failureThreshold × periodSeconds = 60s) is shorter than start-up may take",
+    ] {
+        assert!(output.contains(expected), "no {expected:?} in: {output}");
+    }
+    let quiet = Example::start("server", &[]);
+    assert!(
+        !quiet.output().contains("health configuration"),
+        "{}",
+        quiet.output()
+    );
+}
+
+#[tokio::test]
 async fn hyper_and_tonic_examples_answer_probes() {
     for name in ["hyper", "tonic"] {
         let example = Example::start(name, &[]);

@@ -165,8 +165,28 @@ impl Example {
         self.lines.lock().unwrap().join("\n")
     }
 
-    pub fn child(&mut self) -> &mut Child {
-        &mut self.child
+    /// Send a signal (`TERM`, `INT`, …) to the process.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Wait for the process to exit, for at most [`NO_HANG`]; its exit code.
+    pub async fn exit_code(&mut self) -> Option<i32> {
+        let deadline = tokio::time::Instant::now() + NO_HANG;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.code();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the process did not exit"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 
