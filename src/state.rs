@@ -265,6 +265,8 @@ impl Health {
             let now = Instant::now();
             let change =
                 component.record(result, took, check.thresholds, now + check.stale_after());
+            #[cfg(feature = "metrics")]
+            crate::metrics::record_result(&check.name, component);
             if change.status {
                 log_transition(&check.name, component.status, component.error.as_deref());
             }
@@ -347,6 +349,8 @@ impl Health {
         if change(&mut state) {
             let version = self.inner.snapshot.borrow().version + 1;
             let snapshot = Arc::new(Snapshot::new(state.clone(), version));
+            #[cfg(feature = "metrics")]
+            crate::metrics::record_snapshot(&snapshot);
             self.inner.snapshot.send_replace(snapshot);
         }
     }
