@@ -183,14 +183,15 @@ impl Health {
             ));
         }
 
-        if let Some(delay) = deployment.drain_delay {
-            if let Some(grace) = deployment.termination_grace_period.filter(|g| delay >= *g) {
-                warn(format!(
-                    "drain delay ({delay:?}) is at or above terminationGracePeriodSeconds \
-                     ({grace:?}): the pod is killed before in-flight requests finish; make the \
-                     grace period longer than the drain delay plus the longest request"
-                ));
-            }
+        if let (Some(delay), Some(grace)) =
+            (deployment.drain_delay, deployment.termination_grace_period)
+            && delay >= grace
+        {
+            warn(format!(
+                "drain delay ({delay:?}) is at or above terminationGracePeriodSeconds \
+                 ({grace:?}): the pod is killed before in-flight requests finish; make the \
+                 grace period longer than the drain delay plus the longest request"
+            ));
         }
 
         for warning in &warnings {
