@@ -13,7 +13,7 @@ use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
 use http_body_util::Full;
-use tower::{Service, ServiceExt, service_fn};
+use tower::{Service, service_fn};
 use tower_health::{Health, HealthService, Probe, Status};
 
 const SIZES: [usize; 4] = [0, 10, 100, 1000];

@@ -4,6 +4,7 @@
 //! cargo run --example server
 //! curl -i localhost:3000/readyz
 //! curl -i -H 'Authorization: Bearer dev-token' localhost:3000/api/items
+//! curl localhost:3000/metrics     # Prometheus text format, public like the health paths
 //! ```
 //!
 //! | variable | default | meaning |
@@ -16,6 +17,7 @@
 //! | `CHECK_INTERVAL_MS` | `5000` | how often each check runs |
 //! | `CHECK_TIMEOUT_MS` | `2000` | how long a check may take before it counts as failed |
 //! | `SHUTDOWN_DELAY_MS` | `5000` | on SIGTERM/Ctrl-C: how long to keep serving with readiness 503 before stopping |
+//! | `HEALTH_DETAILS_TOKEN` | unset | requests with `x-health-token: <it>` see error details in health bodies |
 //!
 //! A dependency that is unreachable or refuses the credentials is a failing check (logged);
 //! a URL that cannot be parsed at all stops start-up.
@@ -24,7 +26,6 @@ mod common;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -32,9 +33,9 @@ use axum::extract::Query;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use http::{Request, Response, StatusCode, header};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tower_health::{Deployment, Health, HealthLayer, ProbeSettings, checks};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use sqlx::postgres::PgConnectOptions;
+use tower_health::{Deployment, Details, Health, HealthLayer, ProbeSettings};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 struct Config {
@@ -46,6 +47,7 @@ struct Config {
     check_interval: Duration,
     check_timeout: Duration,
     shutdown_delay: Duration,
+    details_token: Option<String>,
 }
 
 impl Config {
@@ -55,51 +57,14 @@ impl Config {
             listen_addr: common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
             api_token: common::secret_or("API_TOKEN", "dev-token"),
             startup_delay: Duration::from_millis(common::env_or("STARTUP_DELAY_MS", 0u64)?),
-            database: database_from_env()?,
-            redis: redis_from_env()?,
+            database: common::database_from_env()?,
+            redis: common::redis_from_env()?,
             check_interval: Duration::from_millis(common::env_or("CHECK_INTERVAL_MS", 5000u64)?),
             check_timeout: Duration::from_millis(common::env_or("CHECK_TIMEOUT_MS", 2000u64)?),
             shutdown_delay: Duration::from_millis(common::env_or("SHUTDOWN_DELAY_MS", 5000u64)?),
+            details_token: common::optional_secret("HEALTH_DETAILS_TOKEN"),
         })
     }
-}
-
-/// `DATABASE_URL`, parsed; printed without its password.
-fn database_from_env() -> Result<Option<PgConnectOptions>, String> {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        println!("  DATABASE_URL=(unset: no database check)");
-        return Ok(None);
-    };
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(
-            "DATABASE_URL is not valid: it must start with postgres:// or postgresql://".into(),
-        );
-    }
-    let options = PgConnectOptions::from_str(&url)
-        .map_err(|error| format!("DATABASE_URL is not valid: {error}"))?;
-    println!(
-        "  DATABASE_URL=postgres://{}@{}:{}/{} (password not shown)",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or(""),
-    );
-    Ok(Some(options))
-}
-
-/// `REDIS_URL`, parsed; printed without its password.
-fn redis_from_env() -> Result<Option<redis::Client>, String> {
-    let Ok(url) = std::env::var("REDIS_URL") else {
-        println!("  REDIS_URL=(unset: no redis check)");
-        return Ok(None);
-    };
-    let client =
-        redis::Client::open(url).map_err(|error| format!("REDIS_URL is not valid: {error}"))?;
-    println!(
-        "  REDIS_URL={} (password not shown)",
-        client.get_connection_info().addr()
-    );
-    Ok(Some(client))
 }
 
 #[tokio::main]
@@ -126,28 +91,16 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    let mut builder = Health::builder()
+    // Before the health state first changes, so the metrics carry their descriptions.
+    let metrics = install_metrics()?;
+    let builder = Health::builder()
         .interval(config.check_interval)
-        .timeout(config.check_timeout);
+        .timeout(config.check_timeout)
+        .details(details(config.details_token));
     // Pools are created lazily: an unreachable dependency is a failing check, not a crash.
-    if let Some(options) = config.database {
-        let pool = PgPoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(config.check_timeout)
-            .connect_lazy_with(options);
-        builder = builder.check("database", checks::postgres(pool));
-    }
-    if let Some(client) = config.redis {
-        let manager = ConnectionManager::new_lazy_with_config(
-            client,
-            ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(config.check_timeout))
-                .set_response_timeout(Some(config.check_timeout))
-                .set_number_of_retries(1),
-        )?;
-        builder = builder.check("redis", checks::redis(manager));
-    }
-    let health = builder.build();
+    let health =
+        common::dependency_checks(builder, config.database, config.redis, config.check_timeout)?
+            .build();
     // Warn at start when this configuration does not fit the shipped manifests.
     health.lint(
         &kubernetes_manifest()
@@ -155,7 +108,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             .drain_delay(config.shutdown_delay),
     );
     health.spawn();
-    let app = app(health.clone(), &config.api_token);
+    let app = app(health.clone(), &config.api_token, metrics);
 
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
@@ -179,6 +132,40 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Install the Prometheus recorder the health metrics go to; `GET /metrics` renders it.
+fn install_metrics() -> Result<PrometheusHandle, Box<dyn std::error::Error>> {
+    let handle = PrometheusBuilder::new()
+        // A real histogram (cumulative buckets, monotonic `_count`) rather than a summary.
+        .set_buckets_for_metric(
+            Matcher::Full("health_check_duration_seconds".into()),
+            &[
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ],
+        )?
+        .install_recorder()?;
+    // Scrapes drain the recorded samples too; upkeep bounds memory when nobody scrapes.
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    Ok(handle)
+}
+
+/// Error details in health bodies only for requests carrying the token, when one is set.
+fn details(token: Option<String>) -> Details {
+    let Some(token) = token else {
+        return Details::Never;
+    };
+    Details::when(move |request| {
+        let given = request.headers().get("x-health-token");
+        given.is_some_and(|given| given.as_bytes() == token.as_bytes())
+    })
+}
+
 /// The probe and termination settings of `deploy/kubernetes/deployment.yaml`.
 fn kubernetes_manifest() -> Deployment {
     Deployment::new()
@@ -188,8 +175,9 @@ fn kubernetes_manifest() -> Deployment {
         .termination_grace_period(Duration::from_secs(30))
 }
 
-/// The inner app: public `/`, token-guarded `/api` and `/admin`; the health layer outermost.
-fn app(health: Health, api_token: &str) -> Router {
+/// The inner app: public `/` and `/metrics`, token-guarded `/api` and `/admin`; the health
+/// layer outermost.
+fn app(health: Health, api_token: &str, metrics: PrometheusHandle) -> Router {
     let protected = Router::new()
         .route("/api/items", get(items))
         .route("/api/slow", get(slow))
@@ -198,6 +186,11 @@ fn app(health: Health, api_token: &str) -> Router {
         .route_layer(ValidateRequestHeaderLayer::custom(bearer(api_token)));
     Router::new()
         .route("/", get(|| async { "tower-health reference server\n" }))
+        // Reads what the recorder holds: a scrape never runs a check.
+        .route(
+            "/metrics",
+            get(move || std::future::ready(render_metrics(&metrics))),
+        )
         .merge(protected)
         .layer(HealthLayer::new(health))
 }
@@ -224,6 +217,12 @@ fn bearer(
         );
         Err(response)
     }
+}
+
+/// The Prometheus text exposition of everything recorded.
+fn render_metrics(metrics: &PrometheusHandle) -> ([(header::HeaderName, &'static str); 1], String) {
+    let content_type = "text/plain; version=0.0.4; charset=utf-8";
+    ([(header::CONTENT_TYPE, content_type)], metrics.render())
 }
 
 async fn items() -> Json<serde_json::Value> {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::component::{Component, ComponentKind, Thresholds};
 use crate::engine::Scheduled;
-use crate::snapshot::State;
-use crate::{Check, Health, NamedCheck};
+use crate::snapshot::{Meta, State};
+use crate::{Check, Details, Health, NamedCheck};
 
 /// Configures a [`Health`]. Created by [`Health::builder`].
 ///
@@ -34,6 +34,8 @@ pub struct HealthBuilder {
     interval: Duration,
     timeout: Duration,
     thresholds: Thresholds,
+    details: Details,
+    meta: Meta,
 }
 
 impl Default for HealthBuilder {
@@ -47,6 +49,8 @@ impl Default for HealthBuilder {
                 failures: 3,
                 successes: 1,
             },
+            details: Details::Never,
+            meta: Meta::default(),
         }
     }
 }
@@ -88,6 +92,36 @@ impl HealthBuilder {
         self.state
             .components
             .insert(name, Component::new(ComponentKind::Manual, critical));
+        self
+    }
+
+    /// Who sees error texts in health bodies (default: nobody; they are logged instead).
+    ///
+    /// ```
+    /// use tower_health::{Details, Health};
+    ///
+    /// let health = Health::builder().details(Details::Always).build();
+    /// ```
+    pub fn details(mut self, details: Details) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// The service's `version`, shown in the IETF health+json format.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.meta.version = Some(version.into());
+        self
+    }
+
+    /// The service's `releaseId`, shown in the IETF health+json format.
+    pub fn release_id(mut self, release_id: impl Into<String>) -> Self {
+        self.meta.release_id = Some(release_id.into());
+        self
+    }
+
+    /// The service's `serviceId`, shown in the IETF health+json format.
+    pub fn service_id(mut self, service_id: impl Into<String>) -> Self {
+        self.meta.service_id = Some(service_id.into());
         self
     }
 
@@ -155,13 +189,19 @@ impl HealthBuilder {
             interval,
             timeout,
             thresholds,
+            details,
+            meta,
         } = self;
+        state.meta = Arc::new(meta);
         let at_least = |duration: Duration| duration.max(Duration::from_millis(1));
         let scheduled = checks
             .into_iter()
             .map(|check| {
                 let name: Arc<str> = check.name.as_str().into();
-                let component = Component::new(ComponentKind::Check, check.critical);
+                let mut component = Component::new(ComponentKind::Check, check.critical);
+                component.component_type = check
+                    .component_type
+                    .unwrap_or_else(|| check.check.component_type().to_owned());
                 if state.components.insert(check.name, component).is_some() {
                     panic!("tower-health: two checks or components are named {name:?}");
                 }
@@ -190,7 +230,7 @@ impl HealthBuilder {
         {
             panic!("tower-health: {unknown:?} is required for startup but is not registered");
         }
-        Health::from_parts(state, scheduled)
+        Health::from_parts(state, scheduled, details)
     }
 }
 

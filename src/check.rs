@@ -26,6 +26,12 @@ pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<(), CheckError>> +
 pub trait Check: Send + Sync + 'static {
     /// Run the check once.
     fn check(&self) -> CheckFuture<'_>;
+
+    /// What the dependency is, in the IETF health+json format's terms (`componentType`):
+    /// `component` by default, `datastore` for databases and caches, `system` for hosts.
+    fn component_type(&self) -> &'static str {
+        "component"
+    }
 }
 
 impl<F, Fut, E> Check for F

@@ -1,6 +1,8 @@
 //! [`Component`]: one named part of the service's health, and how results move its status.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 use crate::{CheckError, ComponentStatus};
 
@@ -29,6 +31,8 @@ pub struct Component {
     pub(crate) fresh_until: Option<Instant>,
     /// Whether it has ever been up: a latch, for startup requirements.
     pub(crate) ever_up: bool,
+    /// What it is, in the IETF format's terms: `component`, `datastore`, `system`, ….
+    pub(crate) component_type: String,
 }
 
 /// Consecutive results needed to change a check's status.
@@ -60,7 +64,14 @@ impl Component {
             last_checked: None,
             fresh_until: None,
             ever_up: false,
+            component_type: "component".to_owned(),
         }
+    }
+
+    /// What it is, in the IETF health+json format's terms (`componentType`): `component`
+    /// unless its check says otherwise (`datastore` for PostgreSQL and Redis).
+    pub fn component_type(&self) -> &str {
+        &self.component_type
     }
 
     /// Its current status.

@@ -92,19 +92,44 @@
 //! assert_eq!(snapshot.component("search").unwrap().error(), Some("index offline"));
 //! # }
 //! ```
+//!
+//! # Metrics
+//!
+//! With the feature `metrics`, results and verdicts are recorded through the
+//! [`metrics`](https://docs.rs/metrics) facade into whatever recorder the application
+//! installed (e.g. `metrics-exporter-prometheus`). They are written when a check finishes
+//! and when the state changes; a scrape only reads the recorder and never runs a check.
+//!
+//! | name | type | labels | value |
+//! |---|---|---|---|
+//! | `health_check_status` | gauge | `check` | each check and manual component: `1` up, `0` down, `-1` unknown |
+//! | `health_check_duration_seconds` | histogram | `check` | how long each check run took (one sample per run) |
+//! | `health_check_consecutive_failures` | gauge | `check` | failures in a row up to the last result |
+//! | `health_probe_status` | gauge | `probe` (`liveness`, `readiness`, `startup`, `combined`) | `1` passing (ok or degraded), `0` failing |
+//!
+//! The metrics are described (unit and help text) once per process, on the first record:
+//! install the recorder at start, before the first check runs or the state first changes.
 
+mod accept;
+mod answer;
 mod body;
 mod builder;
 mod check;
 pub mod checks;
 mod component;
+mod details;
 mod engine;
 mod future;
+#[cfg(feature = "tonic")]
+pub mod grpc;
 mod layer;
 mod lint;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod named_check;
 mod paths;
 mod probe;
+mod query;
 mod redact;
 mod render;
 mod respond;
@@ -113,11 +138,13 @@ mod shutdown;
 mod snapshot;
 mod state;
 mod status;
+mod transition;
 
 pub use body::ResponseBody;
 pub use builder::HealthBuilder;
 pub use check::{Check, CheckError, CheckFuture};
 pub use component::{Component, ComponentKind};
+pub use details::{Details, ProbeRequest};
 pub use future::ResponseFuture;
 pub use layer::HealthLayer;
 pub use lint::{ConfigWarning, Deployment, ProbeSettings};
@@ -127,3 +154,4 @@ pub use service::HealthService;
 pub use snapshot::Snapshot;
 pub use state::Health;
 pub use status::{ComponentStatus, Status};
+pub use transition::Transition;

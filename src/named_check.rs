@@ -30,6 +30,7 @@ pub struct NamedCheck {
     pub(crate) timeout: Option<Duration>,
     pub(crate) failure_threshold: Option<u32>,
     pub(crate) success_threshold: Option<u32>,
+    pub(crate) component_type: Option<String>,
 }
 
 impl std::fmt::Debug for NamedCheck {
@@ -56,7 +57,15 @@ impl NamedCheck {
             timeout: None,
             failure_threshold: None,
             success_threshold: None,
+            component_type: None,
         }
+    }
+
+    /// What the dependency is in the IETF health+json format (`componentType`), instead of
+    /// what the check says (`component` for closures).
+    pub fn component_type(mut self, component_type: impl Into<String>) -> Self {
+        self.component_type = Some(component_type.into());
+        self
     }
 
     /// Failing this check makes the status `degraded` but keeps readiness passing.

@@ -2,6 +2,14 @@
 
 use crate::Probe;
 
+/// What a health request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Route<'a> {
+    pub(crate) probe: Probe,
+    /// `/readyz/<name>`: one component only.
+    pub(crate) component: Option<&'a str>,
+}
+
 /// The path of each probe, or `None` where the probe is turned off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Paths {
@@ -28,7 +36,7 @@ impl Paths {
         if let Err(problem) = validate(&path) {
             panic!("tower-health: invalid path {path:?} for the {probe} probe: {problem}");
         }
-        if let Some(other) = self.lookup(&path).filter(|&other| other != probe) {
+        if let Some(other) = self.probe(&path).filter(|&other| other != probe) {
             panic!("tower-health: path {path:?} is already the path of the {other} probe");
         }
         self.paths[probe.index()] = Some(path.into_boxed_str());
@@ -41,10 +49,32 @@ impl Paths {
 
     /// The probe served on exactly `path` (a URI path, without its query), if any.
     #[inline]
-    pub(crate) fn lookup(&self, path: &str) -> Option<Probe> {
+    pub(crate) fn probe(&self, path: &str) -> Option<Probe> {
         Probe::ALL
             .into_iter()
             .find(|probe| self.paths[probe.index()].as_deref() == Some(path))
+    }
+
+    /// What `path` asks for: a probe on its exact path, or one component of readiness or
+    /// combined on `<path>/<name>` (one segment, not empty).
+    #[inline]
+    pub(crate) fn lookup<'a>(&self, path: &'a str) -> Option<Route<'a>> {
+        if let Some(probe) = self.probe(path) {
+            return Some(Route {
+                probe,
+                component: None,
+            });
+        }
+        [Probe::Readiness, Probe::Combined]
+            .into_iter()
+            .find_map(|probe| {
+                let base = self.paths[probe.index()].as_deref()?;
+                let name = path.strip_prefix(base)?.strip_prefix('/')?;
+                (!name.is_empty() && !name.contains('/')).then_some(Route {
+                    probe,
+                    component: Some(name),
+                })
+            })
     }
 }
 
@@ -68,10 +98,10 @@ mod tests {
     #[test]
     fn default_paths_match_exactly() {
         let paths = Paths::default();
-        assert_eq!(paths.lookup("/healthz"), Some(Probe::Liveness));
-        assert_eq!(paths.lookup("/readyz"), Some(Probe::Readiness));
-        assert_eq!(paths.lookup("/startupz"), Some(Probe::Startup));
-        assert_eq!(paths.lookup("/health"), Some(Probe::Combined));
+        assert_eq!(paths.probe("/healthz"), Some(Probe::Liveness));
+        assert_eq!(paths.probe("/readyz"), Some(Probe::Readiness));
+        assert_eq!(paths.probe("/startupz"), Some(Probe::Startup));
+        assert_eq!(paths.probe("/health"), Some(Probe::Combined));
         for other in [
             "",
             "/",
@@ -85,7 +115,7 @@ mod tests {
             "/health/",
             "/readyz%2F",
         ] {
-            assert_eq!(paths.lookup(other), None, "{other:?}");
+            assert_eq!(paths.probe(other), None, "{other:?}");
         }
     }
 
@@ -94,18 +124,48 @@ mod tests {
         let mut paths = Paths::default();
         paths.set(Probe::Liveness, "/livez".into());
         paths.disable(Probe::Combined);
-        assert_eq!(paths.lookup("/livez"), Some(Probe::Liveness));
-        assert_eq!(paths.lookup("/healthz"), None);
-        assert_eq!(paths.lookup("/health"), None);
+        assert_eq!(paths.probe("/livez"), Some(Probe::Liveness));
+        assert_eq!(paths.probe("/healthz"), None);
+        assert_eq!(paths.probe("/health"), None);
         paths.set(Probe::Combined, "/healthz".into());
-        assert_eq!(paths.lookup("/healthz"), Some(Probe::Combined));
+        assert_eq!(paths.probe("/healthz"), Some(Probe::Combined));
+    }
+
+    #[test]
+    fn components_of_readiness_and_combined_have_sub_paths() {
+        let paths = Paths::default();
+        let route = |probe, component| Some(Route { probe, component });
+        assert_eq!(paths.lookup("/readyz"), route(Probe::Readiness, None));
+        assert_eq!(
+            paths.lookup("/readyz/redis"),
+            route(Probe::Readiness, Some("redis"))
+        );
+        assert_eq!(
+            paths.lookup("/health/db"),
+            route(Probe::Combined, Some("db"))
+        );
+        for other in [
+            "/readyz/",
+            "/readyz/a/b",
+            "/healthz/x",
+            "/startupz/x",
+            "/readyzx/y",
+            "//readyz/x",
+        ] {
+            assert_eq!(paths.lookup(other), None, "{other:?}");
+        }
+        let long = format!("/readyz/{}", "n".repeat(10_000));
+        assert_eq!(
+            paths.lookup(&long).unwrap().component.unwrap().len(),
+            10_000
+        );
     }
 
     #[test]
     fn setting_the_same_path_again_is_fine() {
         let mut paths = Paths::default();
         paths.set(Probe::Readiness, "/readyz".into());
-        assert_eq!(paths.lookup("/readyz"), Some(Probe::Readiness));
+        assert_eq!(paths.probe("/readyz"), Some(Probe::Readiness));
     }
 
     #[test]

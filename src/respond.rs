@@ -4,9 +4,8 @@ use bytes::Bytes;
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
-use crate::render::Answer;
+use crate::render::{Answer, Format};
 
-const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 const GET_HEAD: HeaderValue = HeaderValue::from_static("GET, HEAD");
 const METHOD_NOT_ALLOWED: &[u8] = br#"{"status":"error","error":"method not allowed"}"#;
@@ -15,30 +14,32 @@ const METHOD_NOT_ALLOWED: &[u8] = br#"{"status":"error","error":"method not allo
 /// without the body, anything else 405.
 pub(crate) fn respond(method: &Method, answer: impl FnOnce() -> Answer) -> Response<Bytes> {
     if method == Method::GET {
-        let answer = answer();
-        build(answer.status, answer.content_length, answer.body)
+        build(answer())
     } else if method == Method::HEAD {
         let answer = answer();
-        build(answer.status, answer.content_length, Bytes::new())
+        build(Answer {
+            body: Bytes::new(),
+            ..answer
+        })
     } else {
         let body = Bytes::from_static(METHOD_NOT_ALLOWED);
-        let mut response = build(
+        let mut response = build(Answer::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            HeaderValue::from(body.len()),
+            Format::Json,
             body,
-        );
+        ));
         response.headers_mut().insert(ALLOW, GET_HEAD);
         response
     }
 }
 
-fn build(status: StatusCode, content_length: HeaderValue, body: Bytes) -> Response<Bytes> {
+fn build(answer: Answer) -> Response<Bytes> {
     let mut headers = HeaderMap::with_capacity(4);
-    headers.insert(CONTENT_TYPE, JSON);
+    headers.insert(CONTENT_TYPE, answer.content_type);
     headers.insert(CACHE_CONTROL, NO_STORE);
-    headers.insert(CONTENT_LENGTH, content_length);
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
+    headers.insert(CONTENT_LENGTH, answer.content_length);
+    let mut response = Response::new(answer.body);
+    *response.status_mut() = answer.status;
     *response.headers_mut() = headers;
     response
 }
@@ -48,7 +49,11 @@ mod tests {
     use super::*;
 
     fn answer() -> Answer {
-        Answer::new(StatusCode::SERVICE_UNAVAILABLE, Bytes::from_static(b"{}"))
+        Answer::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Format::Json,
+            Bytes::from_static(b"{}"),
+        )
     }
 
     #[test]

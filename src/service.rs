@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_service::Service;
 
+use crate::answer::answer;
 use crate::paths::Paths;
 use crate::respond::respond;
 use crate::{Health, HealthLayer, ResponseBody, ResponseFuture};
@@ -101,8 +102,8 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        if let Some(probe) = self.paths.lookup(request.uri().path()) {
-            let response = respond(request.method(), || self.health.answer(probe));
+        if let Some(route) = self.paths.lookup(request.uri().path()) {
+            let response = respond(request.method(), || answer(&self.health, route, &request));
             return ResponseFuture::answered(response);
         }
         request.extensions_mut().insert(self.health.clone());

@@ -1,7 +1,8 @@
 //! An immutable picture of the service's health at one moment.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::sync::Arc;
+use tokio::time::Instant;
 
 use crate::component::Component;
 use crate::render::Rendered;
@@ -14,6 +15,43 @@ pub(crate) struct Lifecycle {
     pub(crate) draining: bool,
     pub(crate) refusing: Option<String>,
     pub(crate) broken: Option<String>,
+    pub(crate) maintenance: Option<Maintenance>,
+}
+
+/// Out of service for maintenance, until lifted or until a moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Maintenance {
+    pub(crate) reason: String,
+    pub(crate) until: Option<Instant>,
+}
+
+/// What the service says about itself in the IETF health+json format.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Meta {
+    pub(crate) version: Option<String>,
+    pub(crate) release_id: Option<String>,
+    pub(crate) service_id: Option<String>,
+}
+
+/// Which components count toward a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope<'a> {
+    /// Every component (the probe's normal verdict).
+    All,
+    /// Every component but these (`?exclude=`).
+    Exclude(&'a [&'a str]),
+    /// This one component only (`/readyz/<name>`); the lifecycle does not count.
+    Only(&'a str),
+}
+
+impl Scope<'_> {
+    pub(crate) fn counts(&self, name: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Exclude(names) => !names.contains(&name),
+            Scope::Only(only) => *only == name,
+        }
+    }
 }
 
 /// The state the mutable parts of the handle write, before rendering.
@@ -23,6 +61,7 @@ pub(crate) struct State {
     pub(crate) components: BTreeMap<String, Component>,
     /// Checks that must have passed once before the service counts as started.
     pub(crate) startup_requires: Vec<String>,
+    pub(crate) meta: Arc<Meta>,
 }
 
 /// An immutable picture of the service's health: lifecycle, every component, and the
@@ -45,31 +84,34 @@ pub struct Snapshot {
     pub(crate) state: State,
     pub(crate) version: u64,
     pub(crate) rendered: Rendered,
-    /// When the oldest check result stops vouching for its check.
-    pub(crate) fresh_until: Option<Instant>,
+    /// When something turns by itself: the oldest check result stops vouching for its
+    /// check, or a maintenance window ends.
+    pub(crate) expires_at: Option<Instant>,
 }
 
 impl Snapshot {
     pub(crate) fn new(state: State, version: u64) -> Self {
         let rendered = Rendered::new(&state);
-        let fresh_until = state
+        let maintenance_until = state.lifecycle.maintenance.as_ref().and_then(|m| m.until);
+        let expires_at = state
             .components
             .values()
             .filter_map(|component| component.fresh_until)
+            .chain(maintenance_until)
             .min();
         Snapshot {
             state,
             version,
             rendered,
-            fresh_until,
+            expires_at,
         }
     }
 
-    /// Whether some check's last result is too old to vouch for it.
+    /// Whether some check's last result is too old to vouch for it, or a maintenance window
+    /// is over: the snapshot no longer tells the truth until refreshed.
     #[inline]
-    pub(crate) fn is_stale(&self) -> bool {
-        self.fresh_until
-            .is_some_and(|until| until <= Instant::now())
+    pub(crate) fn is_expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at <= Instant::now())
     }
 
     /// A number that grows by one with every change of the state.
@@ -93,6 +135,12 @@ impl Snapshot {
     /// in force.
     pub fn refusing_reason(&self) -> Option<&str> {
         self.state.lifecycle.refusing.as_deref()
+    }
+
+    /// The reason given to [`Health::maintenance`](crate::Health::maintenance), while in force.
+    pub fn maintenance_reason(&self) -> Option<&str> {
+        let maintenance = self.state.lifecycle.maintenance.as_ref();
+        maintenance.map(|maintenance| maintenance.reason.as_str())
     }
 
     /// The reason given to [`Health::mark_broken`](crate::Health::mark_broken), while in force.
@@ -133,6 +181,15 @@ impl State {
 
     /// The verdict of a probe; see the crate docs for the rules.
     pub(crate) fn status(&self, probe: Probe) -> Status {
+        self.verdict(probe, Scope::All)
+    }
+
+    /// The verdict of a probe counting only the components in `scope`.
+    pub(crate) fn verdict(&self, probe: Probe, scope: Scope<'_>) -> Status {
+        if let Scope::Only(name) = scope {
+            let up = self.components.get(name).is_some_and(|c| c.status.is_up());
+            return if up { Status::Ok } else { Status::Down };
+        }
         match probe {
             Probe::Liveness if self.lifecycle.broken.is_some() => Status::Down,
             Probe::Liveness => Status::Ok,
@@ -142,7 +199,7 @@ impl State {
                 if self.lifecycle_reason().is_some() {
                     return Status::Down;
                 }
-                self.components_status()
+                self.components_status(scope)
             }
         }
     }
@@ -154,6 +211,8 @@ impl State {
             Some("broken")
         } else if lifecycle.draining {
             Some("shutting down")
+        } else if let Some(maintenance) = &lifecycle.maintenance {
+            Some(&maintenance.reason)
         } else if let Some(reason) = &lifecycle.refusing {
             Some(reason)
         } else if !self.is_started() {
@@ -163,9 +222,13 @@ impl State {
         }
     }
 
-    fn components_status(&self) -> Status {
+    fn components_status(&self, scope: Scope<'_>) -> Status {
         let mut status = Status::Ok;
-        for component in self.components.values() {
+        let counted = self
+            .components
+            .iter()
+            .filter(|(name, _)| scope.counts(name));
+        for (_, component) in counted {
             if !component.status.is_up() {
                 if component.critical {
                     return Status::Down;

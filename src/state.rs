@@ -3,16 +3,16 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
+use tokio::time::Instant;
 
 use crate::builder::HealthBuilder;
 use crate::component::{Component, ComponentKind};
 use crate::engine::{self, Scheduled};
-use crate::render::Answer;
-use crate::snapshot::{Snapshot, State};
-use crate::{CheckError, ComponentStatus, Probe};
+use crate::snapshot::{Maintenance, Snapshot, State};
+use crate::{CheckError, ComponentStatus, Details, Transition};
 
 /// A cheap, cloneable handle to the health state of a service.
 ///
@@ -59,6 +59,12 @@ struct Inner {
     engine_started: AtomicBool,
     /// `true` asks the engine to stop; dropped with the last handle, which stops it too.
     stop: watch::Sender<bool>,
+    /// Who sees error details in bodies.
+    details: Details,
+    /// Set once the clock task (applying what time changes) has been started.
+    clock_started: AtomicBool,
+    /// Component status changes, for listeners.
+    transitions: broadcast::Sender<Transition>,
 }
 
 /// A handle that does not keep the state alive: what the engine holds.
@@ -83,7 +89,7 @@ impl Health {
         HealthBuilder::default()
     }
 
-    pub(crate) fn from_parts(state: State, checks: Vec<Scheduled>) -> Self {
+    pub(crate) fn from_parts(state: State, checks: Vec<Scheduled>, details: Details) -> Self {
         let (snapshot, _) = watch::channel(Arc::new(Snapshot::new(state.clone(), 0)));
         let refresh_margin = checks
             .iter()
@@ -98,6 +104,9 @@ impl Health {
                 refresh_margin,
                 engine_started: AtomicBool::new(false),
                 stop: watch::Sender::new(false),
+                details,
+                clock_started: AtomicBool::new(false),
+                transitions: broadcast::Sender::new(64),
             }),
         }
     }
@@ -133,6 +142,7 @@ impl Health {
     /// When called outside a tokio runtime. Use [`run_checks`](Health::run_checks) to drive
     /// the engine yourself.
     pub fn spawn(&self) -> tokio::task::JoinHandle<()> {
+        self.start_clock();
         tokio::spawn(self.run_checks())
     }
 
@@ -144,6 +154,9 @@ impl Health {
         let weak = WeakHealth(Arc::downgrade(&self.inner));
         let stop = self.inner.stop.subscribe();
         async move {
+            if let Some(health) = weak.upgrade() {
+                health.start_clock();
+            }
             if first {
                 engine::run(checks, weak, stop).await;
             } else {
@@ -245,7 +258,8 @@ impl Health {
                     .or_insert_with(|| Component::new(ComponentKind::Manual, true)),
             };
             if component.status != status {
-                log_transition(name, status, error.as_deref());
+                let transition = Transition::new(name, component.status, status, error.as_deref());
+                self.announce(transition);
             }
             let changed = component.status != status || component.error != error;
             component.ever_up |= status.is_up();
@@ -263,46 +277,175 @@ impl Health {
                 return false;
             };
             let now = Instant::now();
+            let from = component.status;
             let change =
                 component.record(result, took, check.thresholds, now + check.stale_after());
             #[cfg(feature = "metrics")]
             crate::metrics::record_result(&check.name, component);
             if change.status {
-                log_transition(&check.name, component.status, component.error.as_deref());
+                let error = component.error.as_deref();
+                self.announce(Transition::new(&check.name, from, component.status, error));
             }
             // Also republish before the published snapshot would turn stale, so a running
             // engine keeps it fresh without re-rendering on every unchanged result.
-            let published = self.inner.snapshot.borrow().fresh_until;
+            let published = self.inner.snapshot.borrow().expires_at;
             change.visible || published.is_some_and(|until| until <= now + margin)
         });
     }
 
-    /// Turn checks whose last result is too old `down`.
-    fn expire_stale(&self) {
+    /// Apply what time has changed: checks whose last result is too old turn `down`, a
+    /// maintenance window that is over lifts.
+    fn expire(&self) {
         self.update(|state| {
             let now = Instant::now();
             let mut changed = false;
             for (name, component) in &mut state.components {
+                let from = component.status;
                 if component.expire(now) {
-                    log_transition(name, component.status, component.error.as_deref());
+                    let error = component.error.as_deref();
+                    self.announce(Transition::new(name, from, component.status, error));
                     changed = true;
                 }
+            }
+            let maintenance = &mut state.lifecycle.maintenance;
+            if maintenance
+                .as_ref()
+                .and_then(|m| m.until)
+                .is_some_and(|until| until <= now)
+            {
+                tracing::info!("health: maintenance window over");
+                *maintenance = None;
+                changed = true;
             }
             changed
         });
     }
 
-    /// The current snapshot.
-    pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.expire_if_stale();
-        self.inner.snapshot.borrow().clone()
+    /// Take the service out of service for maintenance: readiness answers 503 with
+    /// `reason` in the body (liveness stays 200) until [`end_maintenance`](Health::end_maintenance)
+    /// or, with a `duration`, until it runs out: the window lifts itself.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use tower_health::{Health, Probe, Status};
+    ///
+    /// let health = Health::default();
+    /// health.mark_started();
+    /// health.maintenance("reindexing", Some(Duration::from_secs(600)));
+    /// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Down);
+    /// assert_eq!(health.snapshot().maintenance_reason(), Some("reindexing"));
+    /// health.end_maintenance();
+    /// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Ok);
+    /// # }
+    /// ```
+    ///
+    /// The reason is shown in public bodies. Inside a tokio runtime a timer lifts the window
+    /// on time, for subscribers too; without one, the next probe or snapshot does.
+    pub fn maintenance(&self, reason: impl Into<String>, duration: Option<Duration>) {
+        let maintenance = Maintenance {
+            reason: reason.into(),
+            until: duration.map(|duration| Instant::now() + duration),
+        };
+        tracing::info!(reason = %maintenance.reason, ?duration, "health: maintenance");
+        self.update(|state| {
+            replace_if_different(&mut state.lifecycle.maintenance, Some(maintenance))
+        });
+        if duration.is_some() {
+            self.start_clock();
+        }
     }
 
-    fn expire_if_stale(&self) {
-        let stale = self.inner.snapshot.borrow().is_stale();
-        if stale {
-            self.expire_stale();
+    /// Start, once and when inside a tokio runtime, the task that applies what time changes
+    /// (stale check results, the end of a maintenance window) when it happens, so
+    /// subscribers see it even when nothing reads the state. It holds no strong handle and
+    /// ends with the last one.
+    fn start_clock(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.inner.clock_started.swap(true, Ordering::SeqCst) {
+            return;
         }
+        let weak = WeakHealth(Arc::downgrade(&self.inner));
+        let mut changes = self.subscribe();
+        runtime.spawn(async move {
+            loop {
+                let expires_at = changes.borrow_and_update().expires_at;
+                let expired = async {
+                    match expires_at {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    changed = changes.changed() => if changed.is_err() { return },
+                    () = expired => match weak.upgrade() {
+                        Some(health) => health.expire(),
+                        None => return,
+                    },
+                }
+            }
+        });
+    }
+
+    /// Lift a maintenance window now.
+    pub fn end_maintenance(&self) {
+        self.update(|state| state.lifecycle.maintenance.take().is_some());
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.with_snapshot(|snapshot| snapshot.clone())
+    }
+
+    /// Read the published snapshot, first applying what time has changed (only when it has:
+    /// a stale check result, an ended maintenance window).
+    pub(crate) fn with_snapshot<R>(&self, read: impl FnOnce(&Arc<Snapshot>) -> R) -> R {
+        {
+            let snapshot = self.inner.snapshot.borrow();
+            if !snapshot.is_expired() {
+                return read(&snapshot);
+            }
+        }
+        self.expire();
+        read(&self.inner.snapshot.borrow())
+    }
+
+    /// A stream of component status changes (checks and manual components), for listeners:
+    /// alerting, audit logs, custom metrics. Each receiver sees every transition from the
+    /// moment it subscribes; one that falls more than 64 behind loses the oldest (and is
+    /// told so by [`RecvError::Lagged`](tokio::sync::broadcast::error::RecvError::Lagged)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use tower_health::{ComponentStatus, Health};
+    ///
+    /// let health = Health::builder().component("consumer").build();
+    /// let mut transitions = health.transitions();
+    /// health.set_down("consumer", "rebalancing");
+    /// let transition = transitions.recv().await.unwrap();
+    /// assert_eq!(transition.name, "consumer");
+    /// assert_eq!((transition.from, transition.to), (ComponentStatus::Unknown, ComponentStatus::Down));
+    /// assert_eq!(transition.error.as_deref(), Some("rebalancing"));
+    /// # }
+    /// ```
+    pub fn transitions(&self) -> broadcast::Receiver<Transition> {
+        self.inner.transitions.subscribe()
+    }
+
+    /// Log a transition and tell the listeners.
+    fn announce(&self, transition: Transition) {
+        transition.log();
+        // No listener is fine.
+        let _ = self.inner.transitions.send(transition);
+    }
+
+    /// Who sees error details in bodies.
+    pub(crate) fn details(&self) -> &Details {
+        &self.inner.details
     }
 
     /// A receiver that sees every new snapshot; subscribers never re-run checks.
@@ -323,21 +466,6 @@ impl Health {
         self.inner.snapshot.subscribe()
     }
 
-    /// The pre-rendered answer to `probe`, read without waiting on any writer's work.
-    ///
-    /// Only when the engine has stopped vouching for its checks (their results are older
-    /// than three intervals) does a probe first mark them stale, once.
-    pub(crate) fn answer(&self, probe: Probe) -> Answer {
-        {
-            let snapshot = self.inner.snapshot.borrow();
-            if !snapshot.is_stale() {
-                return snapshot.rendered.answer(probe).clone();
-            }
-        }
-        self.expire_stale();
-        self.inner.snapshot.borrow().rendered.answer(probe).clone()
-    }
-
     /// Apply `change` to the state; when it reports a change, render and publish a new
     /// snapshot.
     pub(crate) fn update(&self, change: impl FnOnce(&mut State) -> bool) {
@@ -356,17 +484,6 @@ impl Health {
     }
 }
 
-fn log_transition(name: &str, status: ComponentStatus, error: Option<&str>) {
-    match status {
-        ComponentStatus::Up => tracing::info!(name, "health: {name} is up"),
-        _ => tracing::warn!(
-            name,
-            error = error.unwrap_or(""),
-            "health: {name} is {status}"
-        ),
-    }
-}
-
 fn replace_if_different<T: PartialEq>(slot: &mut T, value: T) -> bool {
     if *slot == value {
         return false;
@@ -378,7 +495,8 @@ fn replace_if_different<T: PartialEq>(slot: &mut T, value: T) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Status;
+    use crate::render::Format;
+    use crate::{Probe, Status};
 
     #[test]
     fn only_changes_publish_a_new_version() {
@@ -440,9 +558,34 @@ mod tests {
     #[test]
     fn answers_follow_the_state() {
         let health = Health::default();
-        assert_eq!(health.answer(Probe::Startup).status, 503);
+        let status = |health: &Health| {
+            let snapshot = health.snapshot();
+            let rendered = &snapshot.rendered;
+            rendered
+                .answer(&snapshot.state, Probe::Startup, Format::Json, false)
+                .status
+        };
+        assert_eq!(status(&health), 503);
         health.mark_started();
-        assert_eq!(health.answer(Probe::Startup).status, 200);
+        assert_eq!(status(&health), 200);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn maintenance_lifts_itself() {
+        let health = Health::default();
+        health.mark_started();
+        health.refuse_traffic("held");
+        health.maintenance("upgrade", Some(Duration::from_secs(60)));
+        let snapshot = health.snapshot();
+        assert_eq!(snapshot.status(Probe::Readiness), Status::Down);
+        assert_eq!(snapshot.status(Probe::Liveness), Status::Ok);
+        assert_eq!(snapshot.state.lifecycle_reason(), Some("upgrade"));
+        let mut changes = health.subscribe();
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        changes.changed().await.unwrap();
+        assert_eq!(changes.borrow().maintenance_reason(), None);
+        // The app's own hold is untouched by the window.
+        assert_eq!(health.snapshot().refusing_reason(), Some("held"));
     }
 
     #[test]

@@ -185,3 +185,64 @@ fn unparseable_urls_stop_start_up() {
         assert!(stderr.contains(&format!("{name} is not valid")), "{stderr}");
     }
 }
+
+#[tokio::test]
+async fn details_only_for_the_health_token() {
+    let unreachable = format!("postgres://app:Pw-Secret-5@127.0.0.1:{}/app", free_port());
+    let mut env = vec![
+        ("DATABASE_URL", unreachable.as_str()),
+        ("HEALTH_DETAILS_TOKEN", "peek-123"),
+    ];
+    env.extend(FAST_CHECKS);
+    let server = Example::start("server", &env);
+    let addr = server.addr;
+    readiness_until(addr, "the database check failing", |r| {
+        check_status(r, "database") == "down"
+    })
+    .await;
+
+    let public = fetch(addr, "/readyz").await;
+    assert!(
+        public.json()["checks"]["database"].get("error").is_none(),
+        "{}",
+        public.text()
+    );
+    let verbose = fetch(addr, "/readyz?verbose").await;
+    assert!(
+        verbose
+            .text()
+            .contains("[-]database failed: reason withheld"),
+        "{}",
+        verbose.text()
+    );
+    let wrong = common::send(
+        addr,
+        http::Method::GET,
+        "/readyz",
+        &[("x-health-token", "peek-12")],
+    )
+    .await;
+    assert!(wrong.json()["checks"]["database"].get("error").is_none());
+
+    let revealed = common::send(
+        addr,
+        http::Method::GET,
+        "/readyz",
+        &[("x-health-token", "peek-123")],
+    )
+    .await;
+    let error = revealed.json()["checks"]["database"]["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.starts_with("postgres: "), "{error}");
+    for reply in [&public, &verbose, &wrong, &revealed] {
+        assert!(!reply.text().contains("Pw-Secret-5"), "{}", reply.text());
+    }
+    assert!(
+        !server.output().contains("Pw-Secret-5"),
+        "{}",
+        server.output()
+    );
+    assert!(!server.output().contains("peek-123"), "{}", server.output());
+}

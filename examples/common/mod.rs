@@ -4,6 +4,11 @@
 
 use std::fmt::Display;
 use std::str::FromStr;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tower_health::{HealthBuilder, checks};
 
 /// Read `name` from the environment, or `default` when unset; print the value in use.
 ///
@@ -25,6 +30,16 @@ where
     Ok(value)
 }
 
+/// Read an optional secret from the environment; print only whether it was set.
+pub(crate) fn optional_secret(name: &str) -> Option<String> {
+    let value = std::env::var(name).ok().filter(|value| !value.is_empty());
+    match &value {
+        Some(value) => println!("  {name}=(set, {} characters)", value.len()),
+        None => println!("  {name}=(unset)"),
+    }
+    value
+}
+
 /// Read a secret from the environment, or `default`; print only whether it was set.
 pub(crate) fn secret_or(name: &str, default: &str) -> String {
     match std::env::var(name) {
@@ -37,4 +52,75 @@ pub(crate) fn secret_or(name: &str, default: &str) -> String {
             default.to_owned()
         }
     }
+}
+
+/// `DATABASE_URL`, parsed; printed without its password. A URL that cannot be parsed is an
+/// error (start-up stops); an unreachable server is a failing check later.
+pub(crate) fn database_from_env() -> Result<Option<PgConnectOptions>, String> {
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        println!("  DATABASE_URL=(unset: no database check)");
+        return Ok(None);
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(
+            "DATABASE_URL is not valid: it must start with postgres:// or postgresql://".into(),
+        );
+    }
+    let options = PgConnectOptions::from_str(&url)
+        .map_err(|error| format!("DATABASE_URL is not valid: {error}"))?;
+    println!(
+        "  DATABASE_URL=postgres://{}@{}:{}/{} (password not shown)",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or(""),
+    );
+    Ok(Some(options))
+}
+
+/// `REDIS_URL`, parsed; printed without its password.
+pub(crate) fn redis_from_env() -> Result<Option<redis::Client>, String> {
+    let Ok(url) = std::env::var("REDIS_URL") else {
+        println!("  REDIS_URL=(unset: no redis check)");
+        return Ok(None);
+    };
+    let client =
+        redis::Client::open(url).map_err(|error| format!("REDIS_URL is not valid: {error}"))?;
+    println!(
+        "  REDIS_URL={} (password not shown)",
+        client.get_connection_info().addr()
+    );
+    Ok(Some(client))
+}
+
+/// Add the critical `database` and `redis` checks for the dependencies that are configured.
+///
+/// Pools are created lazily: an unreachable dependency is a failing check, not a crash. Each
+/// connection attempt gives up a little before the check timeout, so the log names the
+/// dependency's own error ("connection refused") rather than the engine's timeout.
+pub(crate) fn dependency_checks(
+    mut builder: HealthBuilder,
+    database: Option<PgConnectOptions>,
+    redis: Option<redis::Client>,
+    check_timeout: Duration,
+) -> Result<HealthBuilder, redis::RedisError> {
+    let attempt_timeout = check_timeout.mul_f64(0.8);
+    if let Some(options) = database {
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(attempt_timeout)
+            .connect_lazy_with(options);
+        builder = builder.check("database", checks::postgres(pool));
+    }
+    if let Some(client) = redis {
+        let manager = ConnectionManager::new_lazy_with_config(
+            client,
+            ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(attempt_timeout))
+                .set_response_timeout(Some(attempt_timeout))
+                .set_number_of_retries(1),
+        )?;
+        builder = builder.check("redis", checks::redis(manager));
+    }
+    Ok(builder)
 }

@@ -29,6 +29,10 @@ pub struct PostgresCheck {
 }
 
 impl Check for PostgresCheck {
+    fn component_type(&self) -> &'static str {
+        "datastore"
+    }
+
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
             let one: i32 = sqlx::query_scalar("SELECT 1")

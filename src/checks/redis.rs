@@ -45,6 +45,10 @@ impl<C> Check for RedisCheck<C>
 where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
+    fn component_type(&self) -> &'static str {
+        "datastore"
+    }
+
     fn check(&self) -> CheckFuture<'_> {
         let mut connection = self.connection.clone();
         Box::pin(async move {

@@ -22,6 +22,10 @@ pub struct TcpCheck {
 }
 
 impl Check for TcpCheck {
+    fn component_type(&self) -> &'static str {
+        "system"
+    }
+
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
             tokio::net::TcpStream::connect(self.address.as_str())

@@ -1,0 +1,305 @@
+//! Metrics through the [`metrics`](https://docs.rs/metrics) facade (feature `metrics`).
+//!
+//! The state calls two hooks: [`record_result`] after the engine applied a check result, and
+//! [`record_snapshot`] whenever it publishes a snapshot. Both only write values into whatever
+//! recorder the application installed; a scrape reads the recorder and never runs a check.
+//! The names and encodings are documented in the crate docs (`# Metrics`).
+
+use std::sync::Once;
+
+use ::metrics::{Gauge, Unit, describe_gauge, describe_histogram, gauge, histogram};
+
+use crate::{Component, ComponentStatus, Probe, Snapshot};
+
+/// The status of each check and manual component: 1 up, 0 down, -1 unknown.
+pub(crate) const CHECK_STATUS: &str = "health_check_status";
+/// How long each check run took, in seconds.
+pub(crate) const CHECK_DURATION: &str = "health_check_duration_seconds";
+/// Failures in a row of each check up to its last result.
+pub(crate) const CHECK_FAILURES: &str = "health_check_consecutive_failures";
+/// The verdict of each probe: 1 passing (ok or degraded), 0 failing.
+pub(crate) const PROBE_STATUS: &str = "health_probe_status";
+
+/// Record one applied check result: its duration, its status and its failures in a row.
+///
+/// Called by the engine after every run, even when nothing visible changed, so the
+/// duration histogram counts every run.
+pub(crate) fn record_result(name: &str, component: &Component) {
+    describe_once();
+    if let Some(took) = component.last_duration() {
+        histogram!(CHECK_DURATION, "check" => name.to_owned()).record(took.as_secs_f64());
+    }
+    gauge!(CHECK_STATUS, "check" => name.to_owned()).set(status_value(component.status()));
+    gauge!(CHECK_FAILURES, "check" => name.to_owned())
+        .set(f64::from(component.consecutive_failures()));
+}
+
+/// Record a published snapshot: the verdict of every probe and the status of every
+/// component (manual ones, and checks whose last result expired).
+pub(crate) fn record_snapshot(snapshot: &Snapshot) {
+    describe_once();
+    for probe in Probe::ALL {
+        let passing = snapshot.status(probe).is_passing();
+        probe_gauge(probe).set(if passing { 1.0 } else { 0.0 });
+    }
+    for (name, component) in snapshot.components() {
+        gauge!(CHECK_STATUS, "check" => name.to_owned()).set(status_value(component.status()));
+    }
+}
+
+/// The number a component status is exported as.
+fn status_value(status: ComponentStatus) -> f64 {
+    match status {
+        ComponentStatus::Up => 1.0,
+        ComponentStatus::Down => 0.0,
+        ComponentStatus::Unknown => -1.0,
+    }
+}
+
+/// The probe gauge, with a static key: no allocation.
+fn probe_gauge(probe: Probe) -> Gauge {
+    match probe {
+        Probe::Liveness => gauge!("health_probe_status", "probe" => "liveness"),
+        Probe::Readiness => gauge!("health_probe_status", "probe" => "readiness"),
+        Probe::Startup => gauge!("health_probe_status", "probe" => "startup"),
+        Probe::Combined => gauge!("health_probe_status", "probe" => "combined"),
+    }
+}
+
+/// Describe the metrics to the recorder once per process, on the first record.
+fn describe_once() {
+    static DESCRIBED: Once = Once::new();
+    DESCRIBED.call_once(describe);
+}
+
+/// Describe every metric (help text, and unit where it has one) to the current recorder.
+fn describe() {
+    // The status gauges are codes, not quantities: no unit.
+    describe_gauge!(
+        CHECK_STATUS,
+        "Status of each health check and manual component: 1 up, 0 down, -1 unknown (no result yet)."
+    );
+    describe_histogram!(
+        CHECK_DURATION,
+        Unit::Seconds,
+        "How long each health check run took, timeouts included."
+    );
+    describe_gauge!(
+        CHECK_FAILURES,
+        Unit::Count,
+        "Failures in a row of each health check up to its last result."
+    );
+    describe_gauge!(
+        PROBE_STATUS,
+        "Verdict of each health probe: 1 passing (ok or degraded, HTTP 200), 0 failing (HTTP 503)."
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    use ::metrics::with_local_recorder;
+    use metrics_util::MetricKind;
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+
+    use super::*;
+    use crate::component::{ComponentKind, Thresholds};
+    use crate::{CheckError, Health};
+
+    const THRESHOLDS: Thresholds = Thresholds {
+        failures: 3,
+        successes: 1,
+    };
+
+    /// `(kind, name, labels)` → (unit, description, value), from a snapshot of `recorder`.
+    type Seen = HashMap<
+        (MetricKind, String, Vec<(String, String)>),
+        (Option<Unit>, Option<String>, DebugValue),
+    >;
+
+    fn read(snapshotter: &Snapshotter) -> Seen {
+        snapshotter
+            .snapshot()
+            .into_vec()
+            .into_iter()
+            .map(|(key, unit, description, value)| {
+                let (kind, key) = key.into_parts();
+                let labels = key
+                    .labels()
+                    .map(|label| (label.key().to_owned(), label.value().to_owned()))
+                    .collect();
+                let description = description.map(|d| d.to_string());
+                (
+                    (kind, key.name().to_owned(), labels),
+                    (unit, description, value),
+                )
+            })
+            .collect()
+    }
+
+    fn gauge_value(seen: &Seen, name: &str, label: (&str, &str)) -> f64 {
+        let key = (
+            MetricKind::Gauge,
+            name.to_owned(),
+            vec![(label.0.to_owned(), label.1.to_owned())],
+        );
+        match seen.get(&key) {
+            Some((_, _, DebugValue::Gauge(value))) => value.into_inner(),
+            other => panic!("no gauge {name}{{{}={:?}}}: {other:?}", label.0, label.1),
+        }
+    }
+
+    fn record(component: &mut Component, result: Result<(), CheckError>, took: Duration) {
+        let fresh = Instant::now() + Duration::from_secs(60);
+        component.record(result, took, THRESHOLDS, fresh);
+    }
+
+    #[test]
+    fn a_result_records_duration_status_and_failures() {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        let mut component = Component::new(ComponentKind::Check, true);
+        with_local_recorder(&recorder, || {
+            record(&mut component, Ok(()), Duration::from_millis(250));
+            record_result("redis", &component);
+        });
+        let seen = read(&snapshotter);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "redis")), 1.0);
+        assert_eq!(gauge_value(&seen, CHECK_FAILURES, ("check", "redis")), 0.0);
+        let key = (
+            MetricKind::Histogram,
+            CHECK_DURATION.to_owned(),
+            vec![("check".to_owned(), "redis".to_owned())],
+        );
+        match seen.get(&key) {
+            Some((_, _, DebugValue::Histogram(values))) => {
+                assert_eq!(values.len(), 1);
+                assert!((values[0].into_inner() - 0.25).abs() < 1e-9, "{values:?}");
+            }
+            other => panic!("no duration histogram: {other:?}"),
+        }
+
+        // Two failures: down at once (from up it takes 3), two in a row.
+        with_local_recorder(&recorder, || {
+            for _ in 0..2 {
+                record(&mut component, Err(CheckError::new("boom")), Duration::ZERO);
+                record_result("redis", &component);
+            }
+        });
+        let seen = read(&snapshotter);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "redis")), 1.0);
+        assert_eq!(gauge_value(&seen, CHECK_FAILURES, ("check", "redis")), 2.0);
+        with_local_recorder(&recorder, || {
+            record(&mut component, Err(CheckError::new("boom")), Duration::ZERO);
+            record_result("redis", &component);
+        });
+        let seen = read(&snapshotter);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "redis")), 0.0);
+        assert_eq!(gauge_value(&seen, CHECK_FAILURES, ("check", "redis")), 3.0);
+    }
+
+    #[test]
+    fn an_unknown_check_is_minus_one_and_no_run_no_duration() {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        let component = Component::new(ComponentKind::Check, true);
+        with_local_recorder(&recorder, || record_result("db", &component));
+        let seen = read(&snapshotter);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "db")), -1.0);
+        assert!(
+            !seen.keys().any(|(kind, ..)| *kind == MetricKind::Histogram),
+            "no run, no duration: {seen:?}"
+        );
+    }
+
+    #[test]
+    fn published_snapshots_record_probes_and_manual_components() {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        let health = Health::builder().component("queue").build();
+        with_local_recorder(&recorder, || health.mark_started());
+        let seen = read(&snapshotter);
+        let probe =
+            |seen: &Seen, probe: Probe| gauge_value(seen, PROBE_STATUS, ("probe", probe.name()));
+        assert_eq!(probe(&seen, Probe::Liveness), 1.0);
+        assert_eq!(probe(&seen, Probe::Startup), 1.0);
+        assert_eq!(probe(&seen, Probe::Readiness), 0.0, "queue is unknown");
+        assert_eq!(probe(&seen, Probe::Combined), 0.0);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "queue")), -1.0);
+
+        with_local_recorder(&recorder, || health.set_up("queue"));
+        let seen = read(&snapshotter);
+        assert_eq!(probe(&seen, Probe::Readiness), 1.0);
+        assert_eq!(probe(&seen, Probe::Combined), 1.0);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "queue")), 1.0);
+
+        with_local_recorder(&recorder, || {
+            health.set_down("queue", "consumer lagging");
+        });
+        let seen = read(&snapshotter);
+        assert_eq!(probe(&seen, Probe::Readiness), 0.0);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "queue")), 0.0);
+
+        with_local_recorder(&recorder, || {
+            health.set_up("queue");
+            health.drain();
+        });
+        let seen = read(&snapshotter);
+        assert_eq!(probe(&seen, Probe::Readiness), 0.0, "draining");
+        assert_eq!(probe(&seen, Probe::Liveness), 1.0);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "queue")), 1.0);
+    }
+
+    #[test]
+    fn a_snapshot_records_a_check_whose_result_expired() {
+        let mut component = Component::new(ComponentKind::Check, true);
+        record(&mut component, Ok(()), Duration::from_millis(1));
+        assert!(component.expire(Instant::now() + Duration::from_secs(61)));
+        let mut state = crate::snapshot::State::default();
+        state.components.insert("db".to_owned(), component);
+        let snapshot = Snapshot::new(state, 1);
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        with_local_recorder(&recorder, || record_snapshot(&snapshot));
+        let seen = read(&snapshotter);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "db")), 0.0);
+        let readiness = ("probe", "readiness");
+        assert_eq!(gauge_value(&seen, PROBE_STATUS, readiness), 0.0);
+    }
+
+    #[test]
+    fn metrics_are_described_with_units() {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        let mut component = Component::new(ComponentKind::Check, true);
+        record(&mut component, Ok(()), Duration::from_millis(1));
+        let snapshot = Snapshot::new(Default::default(), 1);
+        with_local_recorder(&recorder, || {
+            describe();
+            record_result("redis", &component);
+            record_snapshot(&snapshot);
+        });
+        let seen = read(&snapshotter);
+        let expected = [
+            (MetricKind::Gauge, CHECK_STATUS, None),
+            (MetricKind::Histogram, CHECK_DURATION, Some(Unit::Seconds)),
+            (MetricKind::Gauge, CHECK_FAILURES, Some(Unit::Count)),
+            (MetricKind::Gauge, PROBE_STATUS, None),
+        ];
+        for (kind, name, unit) in expected {
+            let (found_unit, description, _) = seen
+                .iter()
+                .find(|((k, n, _), _)| *k == kind && n == name)
+                .map(|(_, value)| value)
+                .unwrap_or_else(|| panic!("{name} not recorded: {seen:?}"));
+            assert_eq!(*found_unit, unit, "{name}");
+            assert!(
+                description.as_ref().is_some_and(|d| !d.is_empty()),
+                "{name}"
+            );
+        }
+    }
+}

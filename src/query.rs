@@ -1,0 +1,54 @@
+//! The query parameters a health path understands: `verbose` and `exclude`.
+
+/// What a request's query asks of a probe.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct View<'a> {
+    /// `?verbose`: the kube-apiserver style plain-text listing.
+    pub(crate) verbose: bool,
+    /// `?exclude=name` (repeatable): components left out of the verdict.
+    pub(crate) exclude: Vec<&'a str>,
+}
+
+impl<'a> View<'a> {
+    /// Read `query` (without the `?`). Unknown, empty or repeated keys are harmless; values
+    /// are taken as written.
+    pub(crate) fn parse(query: Option<&'a str>) -> Self {
+        let mut view = View::default();
+        for pair in query.unwrap_or("").split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match key {
+                "verbose" => view.verbose = !matches!(value, "0" | "false"),
+                "exclude" if !value.is_empty() && !view.exclude.contains(&value) => {
+                    view.exclude.push(value);
+                }
+                _ => {}
+            }
+        }
+        view
+    }
+
+    /// Whether the answer is the pre-rendered one for the probe's format.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.exclude.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_verbose_and_exclude() {
+        assert_eq!(View::parse(None), View::default());
+        assert!(View::parse(Some("verbose")).verbose);
+        assert!(View::parse(Some("verbose=1")).verbose);
+        assert!(View::parse(Some("x=1&verbose=true")).verbose);
+        assert!(!View::parse(Some("verbose=0")).verbose);
+        let view = View::parse(Some(
+            "exclude=redis&exclude=db&exclude=redis&exclude=&&=&exclude",
+        ));
+        assert_eq!(view.exclude, ["redis", "db"]);
+        assert!(!view.is_plain());
+        assert!(View::parse(Some("&&&")).is_plain());
+    }
+}

@@ -1,0 +1,132 @@
+//! The IETF draft "Health Check Response Format for HTTP APIs" (`application/health+json`).
+
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+
+use super::{listed, reason};
+use crate::component::Component;
+use crate::snapshot::{Scope, State};
+use crate::{Probe, Status};
+
+pub(super) fn render(
+    state: &State,
+    probe: Probe,
+    scope: Scope<'_>,
+    status: Status,
+    reveal: bool,
+) -> Bytes {
+    let mut body = Map::new();
+    body.insert("status".into(), word(status).into());
+    let meta = &state.meta;
+    for (key, value) in [
+        ("version", &meta.version),
+        ("releaseId", &meta.release_id),
+        ("serviceId", &meta.service_id),
+    ] {
+        if let Some(value) = value {
+            body.insert(key.into(), value.as_str().into());
+        }
+    }
+    if let Some(reason) = reason(state, probe, scope, reveal) {
+        body.insert("output".into(), reason.into());
+    }
+    if matches!(probe, Probe::Readiness | Probe::Combined) {
+        let checks: Map<String, Value> = listed(state, probe, scope)
+            .map(|(name, component)| (name.to_owned(), json!([entry(component, reveal)])))
+            .collect();
+        body.insert("checks".into(), checks.into());
+    }
+    Bytes::from(serde_json::to_vec(&Value::Object(body)).unwrap_or_default())
+}
+
+fn entry(component: &Component, reveal: bool) -> Value {
+    let status = match (component.status().is_up(), component.is_critical()) {
+        (true, _) => "pass",
+        (false, true) => "fail",
+        (false, false) => "warn",
+    };
+    let mut entry = Map::new();
+    entry.insert("componentType".into(), component.component_type().into());
+    entry.insert("status".into(), status.into());
+    if let Some(time) = component.last_checked() {
+        entry.insert(
+            "time".into(),
+            humantime::format_rfc3339_seconds(time).to_string().into(),
+        );
+    }
+    if let Some(took) = component.last_duration() {
+        let ms = (took.as_secs_f64() * 1e6).round() / 1e3;
+        entry.insert("observedValue".into(), ms.into());
+        entry.insert("observedUnit".into(), "ms".into());
+    }
+    if let Some(error) = component.error().filter(|_| reveal) {
+        entry.insert("output".into(), error.into());
+    }
+    Value::Object(entry)
+}
+
+fn word(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "pass",
+        Status::Degraded => "warn",
+        Status::Down => "fail",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ComponentStatus;
+    use crate::component::ComponentKind;
+    use crate::snapshot::Meta;
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn draft_format() {
+        let mut db = Component::new(ComponentKind::Check, true);
+        db.status = ComponentStatus::Up;
+        db.component_type = "datastore".into();
+        db.last_duration = Some(Duration::from_micros(1500));
+        db.last_checked = Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+        let mut search = Component::new(ComponentKind::Check, false);
+        search.status = ComponentStatus::Down;
+        search.error = Some("index offline".into());
+        let mut state = State {
+            components: [("db".to_owned(), db), ("search".to_owned(), search)].into(),
+            meta: Arc::new(Meta {
+                version: Some("1".into()),
+                release_id: Some("1.2.3".into()),
+                service_id: None,
+            }),
+            ..State::default()
+        };
+        state.lifecycle.started = true;
+        let render = |reveal| {
+            let status = state.verdict(Probe::Readiness, Scope::All);
+            serde_json::from_slice::<Value>(&render(
+                &state,
+                Probe::Readiness,
+                Scope::All,
+                status,
+                reveal,
+            ))
+            .unwrap()
+        };
+        assert_eq!(
+            render(false),
+            json!({
+                "status": "warn", "version": "1", "releaseId": "1.2.3",
+                "checks": {
+                    "db": [{"componentType": "datastore", "status": "pass",
+                            "time": "2023-11-14T22:13:20Z", "observedValue": 1.5, "observedUnit": "ms"}],
+                    "search": [{"componentType": "component", "status": "warn"}],
+                }
+            })
+        );
+        assert_eq!(
+            render(true)["checks"]["search"][0]["output"],
+            "index offline"
+        );
+    }
+}

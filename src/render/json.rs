@@ -1,0 +1,190 @@
+//! The crate's JSON: `{"status":"ok","checks":{"db":{"status":"ok","critical":true}}}`.
+
+use bytes::Bytes;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use super::{listed, reason, unmatched};
+use crate::component::Component;
+use crate::snapshot::{Scope, State};
+use crate::{Probe, Status};
+
+/// The JSON body of one probe.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draining: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    live: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checks: Option<Checks<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    excluded: &'a [&'a str],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unmatched_excludes: Vec<&'a str>,
+}
+
+/// The `checks` object: one entry per listed component, by name.
+struct Checks<'a> {
+    state: &'a State,
+    probe: Probe,
+    scope: Scope<'a>,
+    reveal: bool,
+}
+
+impl Serialize for Checks<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let entries = listed(self.state, self.probe, self.scope);
+        serializer
+            .collect_map(entries.map(|(name, component)| (name, Entry(component, self.reveal))))
+    }
+}
+
+/// One component's entry; its error text only when details are revealed.
+struct Entry<'a>(&'a Component, bool);
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Entry(component, reveal) = *self;
+        let error = component.error().filter(|_| reveal);
+        let mut map = serializer.serialize_map(Some(2 + usize::from(error.is_some())))?;
+        map.serialize_entry("status", component.status().as_str())?;
+        map.serialize_entry("critical", &component.is_critical())?;
+        if let Some(error) = error {
+            map.serialize_entry("error", error)?;
+        }
+        map.end()
+    }
+}
+
+pub(super) fn render(
+    state: &State,
+    probe: Probe,
+    scope: Scope<'_>,
+    status: Status,
+    reveal: bool,
+) -> Bytes {
+    let lifecycle = &state.lifecycle;
+    let combined = probe == Probe::Combined && !matches!(scope, Scope::Only(_));
+    let body = Body {
+        status: status.as_str(),
+        reason: reason(state, probe, scope, reveal),
+        started: combined.then(|| state.is_started()),
+        draining: combined.then_some(lifecycle.draining),
+        live: combined.then_some(lifecycle.broken.is_none()),
+        checks: matches!(probe, Probe::Readiness | Probe::Combined).then_some(Checks {
+            state,
+            probe,
+            scope,
+            reveal,
+        }),
+        excluded: match scope {
+            Scope::Exclude(names) => names,
+            _ => &[],
+        },
+        unmatched_excludes: unmatched(state, scope),
+    };
+    // Serializing strings, bools and maps with string keys cannot fail.
+    Bytes::from(serde_json::to_vec(&body).unwrap_or_else(|_| br#"{"status":"down"}"#.to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ComponentStatus;
+    use crate::component::ComponentKind;
+    use crate::snapshot::Lifecycle;
+
+    fn body(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> serde_json::Value {
+        let status = state.verdict(probe, scope);
+        serde_json::from_slice(&render(state, probe, scope, status, reveal)).unwrap()
+    }
+
+    fn state() -> State {
+        let mut search = Component::new(ComponentKind::Check, false);
+        search.status = ComponentStatus::Down;
+        search.error = Some("password=hunter2".into());
+        let mut db = Component::new(ComponentKind::Check, true);
+        db.status = ComponentStatus::Up;
+        State {
+            lifecycle: Lifecycle {
+                started: true,
+                ..Lifecycle::default()
+            },
+            components: [("search".to_owned(), search), ("db".to_owned(), db)].into(),
+            ..State::default()
+        }
+    }
+
+    #[test]
+    fn fresh_state_bodies() {
+        let state = State::default();
+        let json = |probe| body(&state, probe, Scope::All, false);
+        assert_eq!(json(Probe::Liveness), serde_json::json!({"status": "ok"}));
+        assert_eq!(
+            json(Probe::Startup),
+            serde_json::json!({"status": "down", "reason": "starting"})
+        );
+        assert_eq!(
+            json(Probe::Readiness),
+            serde_json::json!({"status": "down", "reason": "starting", "checks": {}})
+        );
+    }
+
+    #[test]
+    fn combined_shows_lifecycle_and_every_component_without_errors() {
+        let state = state();
+        assert_eq!(
+            body(&state, Probe::Combined, Scope::All, false),
+            serde_json::json!({
+                "status": "degraded", "started": true, "draining": false, "live": true,
+                "checks": {
+                    "db": {"status": "ok", "critical": true},
+                    "search": {"status": "down", "critical": false},
+                }
+            })
+        );
+        let revealed = body(&state, Probe::Combined, Scope::All, true);
+        assert_eq!(revealed["checks"]["search"]["error"], "password=hunter2");
+        assert!(revealed["checks"]["db"].get("error").is_none());
+    }
+
+    #[test]
+    fn exclude_and_only_scopes() {
+        let state = state();
+        let names = ["search", "nope"];
+        let excluded = body(&state, Probe::Readiness, Scope::Exclude(&names), false);
+        assert_eq!(
+            excluded,
+            serde_json::json!({
+                "status": "ok",
+                "checks": {"db": {"status": "ok", "critical": true}},
+                "excluded": ["search", "nope"],
+                "unmatched_excludes": ["nope"],
+            })
+        );
+        let only = body(&state, Probe::Combined, Scope::Only("search"), false);
+        assert_eq!(
+            only,
+            serde_json::json!({"status": "down", "checks": {"search": {"status": "down", "critical": false}}})
+        );
+    }
+
+    #[test]
+    fn names_are_escaped() {
+        let state = State {
+            components: [(
+                "a\"b\n".to_owned(),
+                Component::new(ComponentKind::Manual, true),
+            )]
+            .into(),
+            ..State::default()
+        };
+        let value = body(&state, Probe::Readiness, Scope::All, false);
+        assert_eq!(value["checks"]["a\"b\n"]["status"], "unknown");
+    }
+}

@@ -1,0 +1,160 @@
+//! Response bodies, rendered once per state change (eagerly for the default JSON, on first
+//! use for the other formats), so a probe answer is a clone of bytes.
+
+mod ietf;
+mod json;
+mod verbose;
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode};
+
+use crate::Probe;
+use crate::snapshot::{Scope, State};
+
+/// The body formats a probe answers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// The crate's JSON (the default).
+    Json,
+    /// The IETF draft "Health Check Response Format for HTTP APIs".
+    HealthJson,
+    /// kube-apiserver style plain text (`?verbose`).
+    Verbose,
+}
+
+impl Format {
+    const COUNT: usize = 3;
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+
+    fn content_type(self) -> HeaderValue {
+        match self {
+            Format::Json => HeaderValue::from_static("application/json"),
+            Format::HealthJson => HeaderValue::from_static("application/health+json"),
+            Format::Verbose => HeaderValue::from_static("text/plain; charset=utf-8"),
+        }
+    }
+}
+
+/// A ready-made answer: status code, body, and the headers that depend on them.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+    pub(crate) content_length: HeaderValue,
+    pub(crate) content_type: HeaderValue,
+}
+
+impl Answer {
+    pub(crate) fn new(status: StatusCode, format: Format, body: Bytes) -> Self {
+        Answer {
+            status,
+            content_length: HeaderValue::from(body.len()),
+            content_type: format.content_type(),
+            body,
+        }
+    }
+
+    /// 404 for a `/readyz/<name>` naming no component.
+    pub(crate) fn no_such_component() -> Self {
+        let body = Bytes::from_static(br#"{"status":"error","error":"no such check"}"#);
+        Answer::new(StatusCode::NOT_FOUND, Format::Json, body)
+    }
+}
+
+/// Every answer for one state: probe × format × details, for the whole scope.
+#[derive(Debug)]
+pub(crate) struct Rendered {
+    answers: [OnceLock<Answer>; Probe::ALL.len() * Format::COUNT * 2],
+}
+
+impl Rendered {
+    /// Render the default answers (JSON, details withheld) at once; the rest on first use.
+    pub(crate) fn new(state: &State) -> Self {
+        let rendered = Rendered {
+            answers: std::array::from_fn(|_| OnceLock::new()),
+        };
+        for probe in Probe::ALL {
+            let answer = render(state, probe, Scope::All, Format::Json, false);
+            let _ = rendered.answers[Self::index(probe, Format::Json, false)].set(answer);
+        }
+        rendered
+    }
+
+    fn index(probe: Probe, format: Format, reveal: bool) -> usize {
+        (probe.index() * Format::COUNT + format.index()) * 2 + usize::from(reveal)
+    }
+
+    /// The answer in `format`, rendered from `state` on first use.
+    pub(crate) fn answer(
+        &self,
+        state: &State,
+        probe: Probe,
+        format: Format,
+        reveal: bool,
+    ) -> &Answer {
+        self.answers[Self::index(probe, format, reveal)]
+            .get_or_init(|| render(state, probe, Scope::All, format, reveal))
+    }
+}
+
+/// Render one answer.
+pub(crate) fn render(
+    state: &State,
+    probe: Probe,
+    scope: Scope<'_>,
+    format: Format,
+    reveal: bool,
+) -> Answer {
+    let status = state.verdict(probe, scope);
+    let body = match format {
+        Format::Json => json::render(state, probe, scope, status, reveal),
+        Format::HealthJson => ietf::render(state, probe, scope, status, reveal),
+        Format::Verbose => verbose::render(state, probe, scope, status, reveal),
+    };
+    Answer::new(status.http_status(), format, body)
+}
+
+/// The components a probe's body lists: none for liveness and startup.
+fn listed<'a>(
+    state: &'a State,
+    probe: Probe,
+    scope: Scope<'a>,
+) -> impl Iterator<Item = (&'a str, &'a crate::Component)> {
+    let listed = matches!(probe, Probe::Readiness | Probe::Combined);
+    state
+        .components
+        .iter()
+        .filter(move |(name, _)| listed && scope.counts(name))
+        .map(|(name, component)| (name.as_str(), component))
+}
+
+/// The lifecycle reason a probe's body gives, if it fails for one.
+fn reason(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> Option<String> {
+    let lifecycle = &state.lifecycle;
+    match (probe, scope) {
+        (_, Scope::Only(_)) => None,
+        (Probe::Liveness, _) => lifecycle.broken.as_ref().map(|broken| match reveal {
+            true => format!("broken: {broken}"),
+            false => "broken".to_owned(),
+        }),
+        (Probe::Startup, _) => (!state.is_started()).then(|| "starting".to_owned()),
+        (Probe::Readiness | Probe::Combined, _) => state.lifecycle_reason().map(str::to_owned),
+    }
+}
+
+/// Names in `?exclude=` that match no component.
+fn unmatched<'a>(state: &State, scope: Scope<'a>) -> Vec<&'a str> {
+    match scope {
+        Scope::Exclude(names) => names
+            .iter()
+            .copied()
+            .filter(|name| !state.components.contains_key(*name))
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,141 @@
+//! kube-apiserver style plain text (`?verbose`): one line per check, then the verdict.
+
+use std::fmt::Write;
+
+use bytes::Bytes;
+
+use super::{listed, reason, unmatched};
+use crate::snapshot::{Scope, State};
+use crate::{Probe, Status};
+
+pub(super) fn render(
+    state: &State,
+    probe: Probe,
+    scope: Scope<'_>,
+    status: Status,
+    reveal: bool,
+) -> Bytes {
+    let mut text = String::new();
+    let reason = reason(state, probe, scope, reveal);
+    match probe {
+        Probe::Liveness => line(&mut text, "live", reason.as_deref()),
+        Probe::Startup => line(&mut text, "started", reason.as_deref()),
+        Probe::Readiness | Probe::Combined => {
+            if let Some(reason) = &reason {
+                line(&mut text, "lifecycle", Some(reason));
+            }
+        }
+    }
+    for (name, component) in listed(state, probe, scope) {
+        let failure = (!component.status().is_up()).then(|| match (reveal, component.error()) {
+            (true, Some(error)) => error,
+            _ if component.status() == crate::ComponentStatus::Unknown => "no result yet",
+            _ => "reason withheld",
+        });
+        let name = match component.is_critical() {
+            true => name.to_owned(),
+            false => format!("{name} (non-critical)"),
+        };
+        line(&mut text, &name, failure);
+    }
+    if let Scope::Exclude(names) = scope {
+        for name in names {
+            if let Some(component) = state.components.get(*name) {
+                let status = if component.status().is_up() {
+                    "ok"
+                } else {
+                    "failed"
+                };
+                let _ = writeln!(text, "[+]{name} excluded: {status}");
+            }
+        }
+        let unmatched = unmatched(state, scope);
+        if !unmatched.is_empty() {
+            let _ = writeln!(
+                text,
+                "warn: some health checks cannot be excluded: no matches for {}",
+                unmatched
+                    .iter()
+                    .map(|name| format!("{name:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let subject = match scope {
+        Scope::Only(name) => name,
+        _ => probe.name(),
+    };
+    let verdict = match status {
+        Status::Ok => "passed",
+        Status::Degraded => "passed (degraded)",
+        Status::Down => "failed",
+    };
+    let _ = writeln!(text, "{subject} check {verdict}");
+    Bytes::from(text)
+}
+
+fn line(text: &mut String, name: &str, failure: Option<&str>) {
+    let _ = match failure {
+        None => writeln!(text, "[+]{name} ok"),
+        Some(reason) => writeln!(text, "[-]{name} failed: {reason}"),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ComponentStatus;
+    use crate::component::{Component, ComponentKind};
+
+    fn text(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> String {
+        let status = state.verdict(probe, scope);
+        String::from_utf8(render(state, probe, scope, status, reveal).to_vec()).unwrap()
+    }
+
+    #[test]
+    fn kube_style_listing() {
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let mut redis = Component::new(ComponentKind::Check, true);
+        redis.status = ComponentStatus::Down;
+        redis.error = Some("redis: Connection refused".into());
+        let mut db = Component::new(ComponentKind::Check, true);
+        db.status = ComponentStatus::Up;
+        state.components.insert("redis".into(), redis);
+        state.components.insert("db".into(), db);
+
+        assert_eq!(
+            text(&state, Probe::Readiness, Scope::All, false),
+            "[+]db ok\n[-]redis failed: reason withheld\nreadiness check failed\n"
+        );
+        assert_eq!(
+            text(&state, Probe::Readiness, Scope::All, true),
+            "[+]db ok\n[-]redis failed: redis: Connection refused\nreadiness check failed\n"
+        );
+        assert_eq!(
+            text(
+                &state,
+                Probe::Readiness,
+                Scope::Exclude(&["redis", "x"]),
+                false
+            ),
+            "[+]db ok\n[+]redis excluded: failed\n\
+             warn: some health checks cannot be excluded: no matches for \"x\"\n\
+             readiness check passed\n"
+        );
+        assert_eq!(
+            text(&state, Probe::Readiness, Scope::Only("db"), false),
+            "[+]db ok\ndb check passed\n"
+        );
+        assert_eq!(
+            text(&state, Probe::Liveness, Scope::All, false),
+            "[+]live ok\nliveness check passed\n"
+        );
+        state.lifecycle.draining = true;
+        assert!(
+            text(&state, Probe::Combined, Scope::All, false)
+                .starts_with("[-]lifecycle failed: shutting down\n")
+        );
+    }
+}
