@@ -36,6 +36,7 @@ impl<B> ResponseBody<B> {
         }
     }
 
+    #[inline]
     pub(crate) fn inner(body: B) -> Self {
         ResponseBody {
             kind: Kind::Inner { body },
@@ -50,6 +51,7 @@ where
     type Data = Bytes;
     type Error = B::Error;
 
+    #[inline]
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -29,6 +29,7 @@ pin_project! {
 }
 
 impl<F> ResponseFuture<F> {
+    #[inline]
     pub(crate) fn answered(response: Response<Bytes>) -> Self {
         ResponseFuture {
             kind: Kind::Answered {
@@ -37,6 +38,7 @@ impl<F> ResponseFuture<F> {
         }
     }
 
+    #[inline]
     pub(crate) fn inner(future: F) -> Self {
         ResponseFuture {
             kind: Kind::Inner { future },
@@ -50,6 +52,7 @@ where
 {
     type Output = Result<Response<ResponseBody<B>>, E>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Answered { response } => {

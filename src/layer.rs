@@ -29,7 +29,24 @@ use crate::{Health, HealthService, Probe};
 #[must_use]
 pub struct HealthLayer {
     health: Health,
-    paths: Arc<Paths>,
+    config: Arc<Config>,
+}
+
+/// How a [`HealthService`] routes: the probe paths, and whether forwarded requests carry
+/// the handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Config {
+    pub(crate) paths: Paths,
+    pub(crate) insert_handle: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            paths: Paths::default(),
+            insert_handle: true,
+        }
+    }
 }
 
 impl HealthLayer {
@@ -37,7 +54,7 @@ impl HealthLayer {
     pub fn new(health: Health) -> Self {
         HealthLayer {
             health,
-            paths: Arc::new(Paths::default()),
+            config: Arc::default(),
         }
     }
 
@@ -58,7 +75,9 @@ impl HealthLayer {
     /// `#`, or is the path of another probe. These are configuration mistakes, caught when
     /// the layer is built.
     pub fn path(mut self, probe: Probe, path: impl Into<String>) -> Self {
-        Arc::make_mut(&mut self.paths).set(probe, path.into());
+        Arc::make_mut(&mut self.config)
+            .paths
+            .set(probe, path.into());
         self
     }
 
@@ -70,7 +89,25 @@ impl HealthLayer {
     /// let layer = HealthLayer::new(Health::default()).disable(Probe::Startup);
     /// ```
     pub fn disable(mut self, probe: Probe) -> Self {
-        Arc::make_mut(&mut self.paths).disable(probe);
+        Arc::make_mut(&mut self.config).paths.disable(probe);
+        self
+    }
+
+    /// Whether forwarded requests carry a clone of the [`Health`] handle in their
+    /// extensions (default `true`).
+    ///
+    /// Inserting it costs each forwarded request a few small allocations (`http`'s
+    /// extensions map boxes its values). An app that reaches the handle another way (axum
+    /// state, a clone captured by its handlers) can turn it off, and the layer then adds no
+    /// allocation to a forwarded request.
+    ///
+    /// ```
+    /// use tower_health::{Health, HealthLayer};
+    ///
+    /// let layer = HealthLayer::new(Health::default()).handle_in_extensions(false);
+    /// ```
+    pub fn handle_in_extensions(mut self, insert: bool) -> Self {
+        Arc::make_mut(&mut self.config).insert_handle = insert;
         self
     }
 }
@@ -79,6 +116,6 @@ impl<S> Layer<S> for HealthLayer {
     type Service = HealthService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        HealthService::from_parts(inner, self.health.clone(), self.paths.clone())
+        HealthService::from_parts(inner, self.health.clone(), self.config.clone())
     }
 }

@@ -50,9 +50,11 @@ impl Paths {
     /// The probe served on exactly `path` (a URI path, without its query), if any.
     #[inline]
     pub(crate) fn probe(&self, path: &str) -> Option<Probe> {
-        Probe::ALL
-            .into_iter()
-            .find(|probe| self.paths[probe.index()].as_deref() == Some(path))
+        // Lengths first: a miss, the common case, compares no bytes.
+        Probe::ALL.into_iter().find(|probe| {
+            let probe_path = self.paths[probe.index()].as_deref();
+            probe_path.is_some_and(|p| p.len() == path.len() && p == path)
+        })
     }
 
     /// What `path` asks for: a probe on its exact path, or one component of readiness or
@@ -69,7 +71,11 @@ impl Paths {
             .into_iter()
             .find_map(|probe| {
                 let base = self.paths[probe.index()].as_deref()?;
-                let name = path.strip_prefix(base)?.strip_prefix('/')?;
+                // The `/` after the base first: one byte rules out nearly every other path.
+                if path.as_bytes().get(base.len()) != Some(&b'/') {
+                    return None;
+                }
+                let name = path.strip_prefix(base)?.get(1..)?;
                 (!name.is_empty() && !name.contains('/')).then_some(Route {
                     probe,
                     component: Some(name),

@@ -3,11 +3,13 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use http::{Request, Response};
 use tower_service::Service;
 
 use crate::answer::answer;
-use crate::paths::Paths;
+use crate::layer::Config;
+use crate::paths::Route;
 use crate::respond::respond;
 use crate::{Health, HealthLayer, ResponseBody, ResponseFuture};
 
@@ -45,20 +47,20 @@ use crate::{Health, HealthLayer, ResponseBody, ResponseFuture};
 pub struct HealthService<S> {
     inner: S,
     health: Health,
-    paths: Arc<Paths>,
+    config: Arc<Config>,
 }
 
 impl<S> HealthService<S> {
     /// Wrap `inner`, answering every probe on its default path.
     pub fn new(inner: S, health: Health) -> Self {
-        HealthService::from_parts(inner, health, Arc::new(Paths::default()))
+        HealthService::from_parts(inner, health, Arc::default())
     }
 
-    pub(crate) fn from_parts(inner: S, health: Health, paths: Arc<Paths>) -> Self {
+    pub(crate) fn from_parts(inner: S, health: Health, config: Arc<Config>) -> Self {
         HealthService {
             inner,
             health,
-            paths,
+            config,
         }
     }
 
@@ -101,12 +103,22 @@ where
         self.inner.poll_ready(cx)
     }
 
+    #[inline]
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        if let Some(route) = self.paths.lookup(request.uri().path()) {
-            let response = respond(request.method(), || answer(&self.health, route, &request));
-            return ResponseFuture::answered(response);
+        if let Some(route) = self.config.paths.lookup(request.uri().path()) {
+            return ResponseFuture::answered(self.probe(route, &request));
         }
-        request.extensions_mut().insert(self.health.clone());
+        if self.config.insert_handle {
+            request.extensions_mut().insert(self.health.clone());
+        }
         ResponseFuture::inner(self.inner.call(request))
+    }
+}
+
+impl<S> HealthService<S> {
+    /// Answer a health request; kept out of line so a forwarded request's path stays short.
+    #[inline(never)]
+    fn probe<B>(&self, route: Route<'_>, request: &Request<B>) -> Response<Bytes> {
+        respond(request.method(), || answer(&self.health, route, request))
     }
 }

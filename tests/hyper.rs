@@ -19,16 +19,21 @@ use tower_health::{Health, HealthLayer};
 /// Serve `HealthLayer` over a counting `service_fn` that reports whether the handle was
 /// in its request's extensions.
 async fn serve(health: Health, calls: Calls) -> SocketAddr {
-    let service = ServiceBuilder::new()
-        .layer(HealthLayer::new(health))
-        .service_fn(move |request: Request<Incoming>| {
-            calls.hit();
-            let has_handle = request.extensions().get::<Health>().is_some();
-            async move {
-                let body = format!("inner, handle in extensions: {has_handle}");
-                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(body))))
-            }
-        });
+    serve_with(HealthLayer::new(health), calls).await
+}
+
+async fn serve_with(layer: HealthLayer, calls: Calls) -> SocketAddr {
+    let service =
+        ServiceBuilder::new()
+            .layer(layer)
+            .service_fn(move |request: Request<Incoming>| {
+                calls.hit();
+                let has_handle = request.extensions().get::<Health>().is_some();
+                async move {
+                    let body = format!("inner, handle in extensions: {has_handle}");
+                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(body))))
+                }
+            });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -91,4 +96,17 @@ async fn http2_prior_knowledge_probe() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.version(), http::Version::HTTP_2);
     assert_eq!(response.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn the_handle_can_stay_out_of_the_extensions() {
+    let health = Health::default();
+    health.mark_started();
+    let calls = Calls::default();
+    let layer = HealthLayer::new(health).handle_in_extensions(false);
+    let addr = serve_with(layer, calls.clone()).await;
+    assert_eq!(fetch(addr, "/readyz").await.status, StatusCode::OK);
+    let passed = fetch(addr, "/x").await;
+    assert_eq!(passed.text(), "inner, handle in extensions: false");
+    assert_eq!(calls.count(), 1);
 }

@@ -1,0 +1,102 @@
+//! Heap allocations per probe answer and per forwarded request, counted by dhat's global
+//! allocator (no `unsafe` here).
+//!
+//! ```text
+//! cargo bench --bench allocations
+//! ```
+
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use http::{Request, Response};
+use tower::Service;
+use tower_health::{Health, HealthLayer};
+use tower_layer::Layer;
+
+#[global_allocator]
+static ALLOCATOR: dhat::Alloc = dhat::Alloc;
+
+const CALLS: u64 = 10_000;
+
+#[derive(Clone, Copy)]
+struct Noop;
+
+impl Service<Request<()>> for Noop {
+    type Response = Response<http_body_util::Empty<bytes::Bytes>>;
+    type Error = Infallible;
+    type Future = Ready<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request<()>) -> Self::Future {
+        ready(Ok(Response::new(http_body_util::Empty::new())))
+    }
+}
+
+/// Allocations per call of `service` on `path`, not counting building the request.
+fn per_call<S>(service: &mut S, path: &str) -> f64
+where
+    S: Service<Request<()>>,
+    S::Error: std::fmt::Debug,
+{
+    let requests: Vec<_> = (0..CALLS)
+        .map(|_| Request::get(path).body(()).unwrap())
+        .collect();
+    let mut responses = Vec::with_capacity(CALLS as usize);
+    let mut cx = Context::from_waker(Waker::noop());
+    let before = dhat::HeapStats::get().total_blocks;
+    for request in requests {
+        match pin!(service.call(request)).poll(&mut cx) {
+            Poll::Ready(response) => responses.push(response.unwrap()),
+            Poll::Pending => unreachable!(),
+        }
+    }
+    let after = dhat::HeapStats::get().total_blocks;
+    drop(responses);
+    (after - before) as f64 / CALLS as f64
+}
+
+fn main() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let mut checks = Health::builder();
+    for i in 0..100 {
+        checks = checks.component(format!("component-{i:03}"));
+    }
+    let health = checks.build();
+    health.mark_started();
+    for i in 0..100 {
+        health.set_up(&format!("component-{i:03}"));
+    }
+
+    let mut layered = HealthLayer::new(health.clone()).layer(Noop);
+    let mut without_handle = HealthLayer::new(health.clone())
+        .handle_in_extensions(false)
+        .layer(Noop);
+    // Warm up: the first clone of a pre-rendered body promotes it to shared storage once.
+    per_call(&mut layered, "/readyz");
+    println!("heap allocations per call (dhat, {CALLS} calls each, 100 components)");
+    println!(
+        "  probe /readyz                              {:.2}",
+        per_call(&mut layered, "/readyz")
+    );
+    println!(
+        "  probe /healthz                             {:.2}",
+        per_call(&mut layered, "/healthz")
+    );
+    println!(
+        "  pass-through, no layer                     {:.2}",
+        per_call(&mut Noop, "/api/items")
+    );
+    println!(
+        "  pass-through, layer                        {:.2}",
+        per_call(&mut layered, "/api/items")
+    );
+    println!(
+        "  pass-through, layer, handle_in_extensions(false) {:.2}",
+        per_call(&mut without_handle, "/api/items")
+    );
+}
