@@ -5,12 +5,13 @@
 //! cargo bench --bench allocations
 //! ```
 
-use std::convert::Infallible;
-use std::future::{Ready, ready};
+mod common;
+
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use http::{Request, Response};
+use common::Noop;
+use http::Request;
 use tower::Service;
 use tower_health::{Health, HealthLayer};
 use tower_layer::Layer;
@@ -19,23 +20,6 @@ use tower_layer::Layer;
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
 
 const CALLS: u64 = 10_000;
-
-#[derive(Clone, Copy)]
-struct Noop;
-
-impl Service<Request<()>> for Noop {
-    type Response = Response<http_body_util::Empty<bytes::Bytes>>;
-    type Error = Infallible;
-    type Future = Ready<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _: Request<()>) -> Self::Future {
-        ready(Ok(Response::new(http_body_util::Empty::new())))
-    }
-}
 
 /// Allocations per call of `service` on `path`, not counting building the request.
 fn per_call<S>(service: &mut S, path: &str) -> f64

@@ -6,33 +6,17 @@
 //! bash benches/instructions.sh
 //! ```
 
-use std::convert::Infallible;
-use std::future::{Ready, ready};
+mod common;
+
 use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use http::{Request, Response};
+use common::Noop;
+use http::Request;
 use tower::Service;
 use tower_health::{Health, HealthLayer};
 use tower_layer::Layer;
-
-#[derive(Clone, Copy)]
-struct Noop;
-
-impl Service<Request<()>> for Noop {
-    type Response = Response<http_body_util::Empty<bytes::Bytes>>;
-    type Error = Infallible;
-    type Future = Ready<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _: Request<()>) -> Self::Future {
-        ready(Ok(Response::new(http_body_util::Empty::new())))
-    }
-}
 
 fn run<S: Service<Request<()>>>(mut service: S, path: &'static str, calls: u64) {
     let mut cx = Context::from_waker(Waker::noop());

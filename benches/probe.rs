@@ -11,49 +11,16 @@
 //! cargo bench --bench probe
 //! ```
 
-use std::convert::Infallible;
-use std::future::{Ready, ready};
+mod common;
+
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use common::{Noop, call};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use http::{Request, Response};
-use tower::Service;
+use http::Request;
 use tower_health::{Health, HealthLayer, HealthService, Probe, Status};
 use tower_layer::Layer;
-
-/// The cheapest inner service: answers at once with an empty body.
-#[derive(Clone, Copy)]
-struct Noop;
-
-impl Service<Request<()>> for Noop {
-    type Response = Response<http_body_util::Empty<bytes::Bytes>>;
-    type Error = Infallible;
-    type Future = Ready<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _: Request<()>) -> Self::Future {
-        ready(Ok(Response::new(http_body_util::Empty::new())))
-    }
-}
-
-/// Call `service` once and poll the answer to completion (it is always ready at once).
-fn call<S>(service: &mut S, request: Request<()>) -> S::Response
-where
-    S: Service<Request<()>>,
-    S::Error: std::fmt::Debug,
-{
-    let mut cx = Context::from_waker(Waker::noop());
-    match pin!(service.call(request)).poll(&mut cx) {
-        Poll::Ready(response) => response.unwrap(),
-        Poll::Pending => unreachable!("the benchmarked services answer at once"),
-    }
-}
 
 /// A started health with `checks` passing checks, their first results in.
 fn health_with_checks(runtime: &tokio::runtime::Runtime, checks: usize) -> Health {

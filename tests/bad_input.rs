@@ -4,8 +4,6 @@ mod common;
 
 use std::net::SocketAddr;
 
-use axum::Router;
-use axum::routing::any;
 use common::{Calls, fetch, raw, send};
 use http::{Method, StatusCode};
 use tower_health::{Health, HealthLayer};
@@ -13,15 +11,7 @@ use tower_health::{Health, HealthLayer};
 async fn start() -> (SocketAddr, Calls) {
     let health = Health::default();
     health.mark_started();
-    let calls = Calls::default();
-    let counter = calls.clone();
-    let app = Router::new()
-        .fallback(any(move || {
-            counter.hit();
-            async { "inner" }
-        }))
-        .layer(HealthLayer::new(health));
-    (common::serve_axum(app).await, calls)
+    common::serve_counting(HealthLayer::new(health)).await
 }
 
 /// The status code of a raw HTTP/1.1 answer.

@@ -21,6 +21,19 @@ fn pg_addr(options: &PgConnectOptions) -> SocketAddr {
         .expect("the test database must be on an IP address")
 }
 
+/// Run `check` until it passes again, for at most about five seconds.
+async fn recovers(check: &impl Check, what: &str) {
+    let mut last = None;
+    for _ in 0..50 {
+        match check.check().await {
+            Ok(()) => return,
+            Err(error) => last = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} check never recovered: {last:?}");
+}
+
 fn manager(url: &str) -> ConnectionManager {
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(1)))
@@ -48,15 +61,7 @@ async fn postgres_check_follows_the_database_through_a_cut() {
     assert!(error.message().starts_with("postgres: "), "{error}");
 
     proxy.restore().await;
-    let mut last = None;
-    for _ in 0..50 {
-        match check.check().await {
-            Ok(()) => return,
-            Err(error) => last = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("postgres check never recovered: {last:?}");
+    recovers(&check, "postgres").await;
 }
 
 #[tokio::test]
@@ -87,15 +92,7 @@ async fn redis_check_follows_a_stop_and_start() {
     assert!(error.message().starts_with("redis: "), "{error}");
 
     redis.restart();
-    let mut last = None;
-    for _ in 0..50 {
-        match check.check().await {
-            Ok(()) => return,
-            Err(error) => last = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("redis check never recovered: {last:?}");
+    recovers(&check, "redis").await;
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use common::deps::{Redis, database_url};
 use common::{Example, NO_HANG, fetch, wait_for_status};
 use http::StatusCode;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Channel, Endpoint, Server};
+use tonic::transport::{Channel, Server};
 use tonic::{Code, Streaming};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -21,16 +21,7 @@ use tower_health::{ComponentStatus, Health, HealthLayer, NamedCheck};
 use ServingStatus::{NotServing, Serving};
 
 async fn connect(addr: SocketAddr) -> HealthClient<Channel> {
-    let channel = tokio::time::timeout(
-        NO_HANG,
-        Endpoint::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect(),
-    )
-    .await
-    .expect("connect hung")
-    .expect("connect");
-    HealthClient::new(channel)
+    common::grpc_health_client(addr).await
 }
 
 fn request(service: &str) -> HealthCheckRequest {

@@ -172,7 +172,6 @@ async fn tonic_serves_grpc_through_a_manual_drain() {
     use tonic::transport::Server;
     use tonic::transport::server::TcpIncoming;
     use tonic_health::pb::HealthCheckRequest;
-    use tonic_health::pb::health_client::HealthClient;
     use tower_health::{Health, HealthLayer};
 
     let health = Health::default();
@@ -190,12 +189,7 @@ async fn tonic_serves_grpc_through_a_manual_drain() {
                 health.shutdown_signal(DELAY),
             ),
     );
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut client = HealthClient::new(channel);
+    let mut client = common::grpc_health_client(addr).await;
 
     let drained = Instant::now();
     health.drain();

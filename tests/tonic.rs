@@ -10,7 +10,6 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
 use tower_health::{Health, HealthLayer};
 
 async fn serve(health: Health) -> SocketAddr {
@@ -60,12 +59,7 @@ async fn grpc_calls_pass_through_the_layer() {
     let health = Health::default();
     let addr = serve(health.clone()).await;
 
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut client = HealthClient::new(channel);
+    let mut client = common::grpc_health_client(addr).await;
     let response = client
         .check(HealthCheckRequest {
             service: String::new(),

@@ -7,8 +7,6 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
-use axum::routing::any;
 use common::{Calls, fetch, send, wait_for_status};
 use http::{Method, StatusCode};
 use tower_health::{ComponentStatus, Details, Health, HealthLayer, NamedCheck};
@@ -49,15 +47,7 @@ async fn health(details: Details) -> Health {
 }
 
 async fn serve(health: &Health) -> (SocketAddr, Calls) {
-    let calls = Calls::default();
-    let counter = calls.clone();
-    let app = Router::new()
-        .fallback(any(move || {
-            counter.hit();
-            async { "inner" }
-        }))
-        .layer(HealthLayer::new(health.clone()));
-    (common::serve_axum(app).await, calls)
+    common::serve_counting(HealthLayer::new(health.clone())).await
 }
 
 #[tokio::test]

@@ -3,12 +3,44 @@
 #![allow(dead_code)]
 
 use std::fmt::Display;
+use std::future::Future;
+use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower_health::{HealthBuilder, checks};
+
+/// Log to stdout (`RUST_LOG`, default `info`), read the configuration, and run: exit 2 on a
+/// configuration error, 1 when running fails, 0 after a clean shutdown.
+pub(crate) async fn main<C, F>(
+    config: impl FnOnce() -> Result<C, String>,
+    run: impl FnOnce(C) -> F,
+) -> ExitCode
+where
+    F: Future<Output = Result<(), Box<dyn std::error::Error>>>,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config = match config() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// Read `name` from the environment, or `default` when unset; print the value in use.
 ///

@@ -3,18 +3,18 @@
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::{listed, reason};
+use super::Subject;
 use crate::component::Component;
-use crate::snapshot::{Scope, State};
 use crate::{Probe, Status};
 
-pub(super) fn render(
-    state: &State,
-    probe: Probe,
-    scope: Scope<'_>,
-    status: Status,
-    reveal: bool,
-) -> Bytes {
+pub(super) fn render(subject: &Subject<'_>) -> Bytes {
+    let Subject {
+        state,
+        probe,
+        status,
+        reveal,
+        ..
+    } = *subject;
     let mut body = Map::new();
     body.insert("status".into(), word(status).into());
     let meta = &state.meta;
@@ -27,11 +27,12 @@ pub(super) fn render(
             body.insert(key.into(), value.as_str().into());
         }
     }
-    if let Some(reason) = reason(state, probe, scope, reveal) {
+    if let Some(reason) = subject.reason() {
         body.insert("output".into(), reason.into());
     }
     if matches!(probe, Probe::Readiness | Probe::Combined) {
-        let checks: Map<String, Value> = listed(state, probe, scope)
+        let checks: Map<String, Value> = subject
+            .listed()
             .map(|(name, component)| (name.to_owned(), json!([entry(component, reveal)])))
             .collect();
         body.insert("checks".into(), checks.into());
@@ -78,7 +79,7 @@ mod tests {
     use super::*;
     use crate::ComponentStatus;
     use crate::component::ComponentKind;
-    use crate::snapshot::Meta;
+    use crate::snapshot::{Meta, Scope, State};
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
 
@@ -103,15 +104,8 @@ mod tests {
         };
         state.lifecycle.started = true;
         let render = |reveal| {
-            let status = state.verdict(Probe::Readiness, Scope::All);
-            serde_json::from_slice::<Value>(&render(
-                &state,
-                Probe::Readiness,
-                Scope::All,
-                status,
-                reveal,
-            ))
-            .unwrap()
+            let subject = Subject::new(&state, Probe::Readiness, Scope::All, reveal);
+            serde_json::from_slice::<Value>(&render(&subject)).unwrap()
         };
         assert_eq!(
             render(false),

@@ -3,10 +3,10 @@
 use bytes::Bytes;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::{listed, reason, unmatched};
+use super::Subject;
+use crate::Probe;
 use crate::component::Component;
-use crate::snapshot::{Scope, State};
-use crate::{Probe, Status};
+use crate::snapshot::Scope;
 
 /// The JSON body of one probe.
 #[derive(serde::Serialize)]
@@ -29,18 +29,13 @@ struct Body<'a> {
 }
 
 /// The `checks` object: one entry per listed component, by name.
-struct Checks<'a> {
-    state: &'a State,
-    probe: Probe,
-    scope: Scope<'a>,
-    reveal: bool,
-}
+struct Checks<'a>(Subject<'a>);
 
 impl Serialize for Checks<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let entries = listed(self.state, self.probe, self.scope);
+        let entries = self.0.listed();
         serializer
-            .collect_map(entries.map(|(name, component)| (name, Entry(component, self.reveal))))
+            .collect_map(entries.map(|(name, component)| (name, Entry(component, self.0.reveal))))
     }
 }
 
@@ -61,32 +56,28 @@ impl Serialize for Entry<'_> {
     }
 }
 
-pub(super) fn render(
-    state: &State,
-    probe: Probe,
-    scope: Scope<'_>,
-    status: Status,
-    reveal: bool,
-) -> Bytes {
+pub(super) fn render(subject: &Subject<'_>) -> Bytes {
+    let Subject {
+        state,
+        probe,
+        scope,
+        status,
+        ..
+    } = *subject;
     let lifecycle = &state.lifecycle;
     let combined = probe == Probe::Combined && !matches!(scope, Scope::Only(_));
     let body = Body {
         status: status.as_str(),
-        reason: reason(state, probe, scope, reveal),
+        reason: subject.reason(),
         started: combined.then(|| state.is_started()),
         draining: combined.then_some(lifecycle.draining),
         live: combined.then_some(lifecycle.broken.is_none()),
-        checks: matches!(probe, Probe::Readiness | Probe::Combined).then_some(Checks {
-            state,
-            probe,
-            scope,
-            reveal,
-        }),
+        checks: matches!(probe, Probe::Readiness | Probe::Combined).then_some(Checks(*subject)),
         excluded: match scope {
             Scope::Exclude(names) => names,
             _ => &[],
         },
-        unmatched_excludes: unmatched(state, scope),
+        unmatched_excludes: subject.unmatched(),
     };
     // Serializing strings, bools and maps with string keys cannot fail.
     Bytes::from(serde_json::to_vec(&body).unwrap_or_else(|_| br#"{"status":"down"}"#.to_vec()))
@@ -97,11 +88,10 @@ mod tests {
     use super::*;
     use crate::ComponentStatus;
     use crate::component::ComponentKind;
-    use crate::snapshot::Lifecycle;
+    use crate::snapshot::{Lifecycle, Scope, State};
 
     fn body(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> serde_json::Value {
-        let status = state.verdict(probe, scope);
-        serde_json::from_slice(&render(state, probe, scope, status, reveal)).unwrap()
+        serde_json::from_slice(&render(&Subject::new(state, probe, scope, reveal))).unwrap()
     }
 
     fn state() -> State {

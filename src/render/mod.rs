@@ -10,8 +10,9 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 
-use crate::Probe;
+use crate::component::Component;
 use crate::snapshot::{Scope, State};
+use crate::{Probe, Status};
 
 /// The body formats a probe answers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,51 +111,72 @@ pub(crate) fn render(
     format: Format,
     reveal: bool,
 ) -> Answer {
-    let status = state.verdict(probe, scope);
+    let subject = Subject::new(state, probe, scope, reveal);
     let body = match format {
-        Format::Json => json::render(state, probe, scope, status, reveal),
-        Format::HealthJson => ietf::render(state, probe, scope, status, reveal),
-        Format::Verbose => verbose::render(state, probe, scope, status, reveal),
+        Format::Json => json::render(&subject),
+        Format::HealthJson => ietf::render(&subject),
+        Format::Verbose => verbose::render(&subject),
     };
-    Answer::new(status.http_status(), format, body)
+    Answer::new(subject.status.http_status(), format, body)
 }
 
-/// The components a probe's body lists: none for liveness and startup.
-fn listed<'a>(
+/// What one body is rendered from: the state, the probe and scope asked for, their verdict,
+/// and whether details are revealed.
+#[derive(Debug, Clone, Copy)]
+struct Subject<'a> {
     state: &'a State,
     probe: Probe,
     scope: Scope<'a>,
-) -> impl Iterator<Item = (&'a str, &'a crate::Component)> {
-    let listed = matches!(probe, Probe::Readiness | Probe::Combined);
-    state
-        .components
-        .iter()
-        .filter(move |(name, _)| listed && scope.counts(name))
-        .map(|(name, component)| (name.as_str(), component))
+    status: Status,
+    reveal: bool,
 }
 
-/// The lifecycle reason a probe's body gives, if it fails for one.
-fn reason(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> Option<String> {
-    let lifecycle = &state.lifecycle;
-    match (probe, scope) {
-        (_, Scope::Only(_)) => None,
-        (Probe::Liveness, _) => lifecycle.broken.as_ref().map(|broken| match reveal {
-            true => format!("broken: {broken}"),
-            false => "broken".to_owned(),
-        }),
-        (Probe::Startup, _) => (!state.is_started()).then(|| "starting".to_owned()),
-        (Probe::Readiness | Probe::Combined, _) => state.lifecycle_reason().map(str::to_owned),
+impl<'a> Subject<'a> {
+    fn new(state: &'a State, probe: Probe, scope: Scope<'a>, reveal: bool) -> Self {
+        Subject {
+            state,
+            probe,
+            scope,
+            status: state.verdict(probe, scope),
+            reveal,
+        }
     }
-}
 
-/// Names in `?exclude=` that match no component.
-fn unmatched<'a>(state: &State, scope: Scope<'a>) -> Vec<&'a str> {
-    match scope {
-        Scope::Exclude(names) => names
+    /// The components the body lists: none for liveness and startup.
+    fn listed(&self) -> impl Iterator<Item = (&'a str, &'a Component)> + use<'a> {
+        let listed = matches!(self.probe, Probe::Readiness | Probe::Combined);
+        let scope = self.scope;
+        self.state
+            .components
             .iter()
-            .copied()
-            .filter(|name| !state.components.contains_key(*name))
-            .collect(),
-        _ => Vec::new(),
+            .filter(move |(name, _)| listed && scope.counts(name))
+            .map(|(name, component)| (name.as_str(), component))
+    }
+
+    /// The lifecycle reason the body gives, if the probe fails for one.
+    fn reason(&self) -> Option<String> {
+        let state = self.state;
+        let lifecycle = &state.lifecycle;
+        match (self.probe, self.scope) {
+            (_, Scope::Only(_)) => None,
+            (Probe::Liveness, _) => lifecycle.broken.as_ref().map(|broken| match self.reveal {
+                true => format!("broken: {broken}"),
+                false => "broken".to_owned(),
+            }),
+            (Probe::Startup, _) => (!state.is_started()).then(|| "starting".to_owned()),
+            (Probe::Readiness | Probe::Combined, _) => state.lifecycle_reason().map(str::to_owned),
+        }
+    }
+
+    /// Names in `?exclude=` that match no component.
+    fn unmatched(&self) -> Vec<&'a str> {
+        match self.scope {
+            Scope::Exclude(names) => names
+                .iter()
+                .copied()
+                .filter(|name| !self.state.components.contains_key(*name))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }

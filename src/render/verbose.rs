@@ -4,19 +4,20 @@ use std::fmt::Write;
 
 use bytes::Bytes;
 
-use super::{listed, reason, unmatched};
-use crate::snapshot::{Scope, State};
+use super::Subject;
+use crate::snapshot::Scope;
 use crate::{Probe, Status};
 
-pub(super) fn render(
-    state: &State,
-    probe: Probe,
-    scope: Scope<'_>,
-    status: Status,
-    reveal: bool,
-) -> Bytes {
+pub(super) fn render(subject: &Subject<'_>) -> Bytes {
+    let Subject {
+        state,
+        probe,
+        scope,
+        status,
+        reveal,
+    } = *subject;
     let mut text = String::new();
-    let reason = reason(state, probe, scope, reveal);
+    let reason = subject.reason();
     match probe {
         Probe::Liveness => line(&mut text, "live", reason.as_deref()),
         Probe::Startup => line(&mut text, "started", reason.as_deref()),
@@ -26,7 +27,7 @@ pub(super) fn render(
             }
         }
     }
-    for (name, component) in listed(state, probe, scope) {
+    for (name, component) in subject.listed() {
         let failure = (!component.status().is_up()).then(|| match (reveal, component.error()) {
             (true, Some(error)) => error,
             _ if component.status() == crate::ComponentStatus::Unknown => "no result yet",
@@ -49,7 +50,7 @@ pub(super) fn render(
                 let _ = writeln!(text, "[+]{name} excluded: {status}");
             }
         }
-        let unmatched = unmatched(state, scope);
+        let unmatched = subject.unmatched();
         if !unmatched.is_empty() {
             let _ = writeln!(
                 text,
@@ -87,10 +88,11 @@ mod tests {
     use super::*;
     use crate::ComponentStatus;
     use crate::component::{Component, ComponentKind};
+    use crate::snapshot::{Scope, State};
 
     fn text(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> String {
-        let status = state.verdict(probe, scope);
-        String::from_utf8(render(state, probe, scope, status, reveal).to_vec()).unwrap()
+        let body = render(&Subject::new(state, probe, scope, reveal));
+        String::from_utf8(body.to_vec()).unwrap()
     }
 
     #[test]

@@ -102,6 +102,18 @@ pub async fn raw(addr: SocketAddr, request: &[u8]) -> String {
         .expect("raw request hung")
 }
 
+/// A gRPC health client (tonic-health's own) connected to `addr`.
+pub async fn grpc_health_client(
+    addr: SocketAddr,
+) -> tonic_health::pb::health_client::HealthClient<tonic::transport::Channel> {
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{addr}")).unwrap();
+    let channel = tokio::time::timeout(NO_HANG, endpoint.connect())
+        .await
+        .expect("connect hung")
+        .expect("connect");
+    tonic_health::pb::health_client::HealthClient::new(channel)
+}
+
 /// Counts calls that reach the inner service.
 #[derive(Debug, Clone, Default)]
 pub struct Calls(Arc<AtomicUsize>);
@@ -121,6 +133,19 @@ pub async fn serve_axum(app: axum::Router) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
+}
+
+/// Serve `layer` over an axum app whose every path answers "inner" and counts the call.
+pub async fn serve_counting(layer: tower_health::HealthLayer) -> (SocketAddr, Calls) {
+    let calls = Calls::default();
+    let counter = calls.clone();
+    let app = axum::Router::new()
+        .fallback(axum::routing::any(move || {
+            counter.hit();
+            async { "inner" }
+        }))
+        .layer(layer);
+    (serve_axum(app).await, calls)
 }
 
 /// A process started from one of the crate's examples, killed when dropped.
