@@ -90,7 +90,10 @@ impl Health {
     }
 
     pub(crate) fn from_parts(state: State, checks: Vec<Scheduled>, details: Details) -> Self {
-        let (snapshot, _) = watch::channel(Arc::new(Snapshot::new(state.clone(), 0)));
+        let first = Arc::new(Snapshot::new(state.clone(), 0));
+        #[cfg(feature = "metrics")]
+        crate::metrics::record_snapshot(&first);
+        let (snapshot, _) = watch::channel(first);
         let refresh_margin = checks
             .iter()
             .map(|check| check.interval)
