@@ -62,7 +62,10 @@ impl Config {
             check_interval: Duration::from_millis(common::env_or("CHECK_INTERVAL_MS", 5000u64)?),
             check_timeout: Duration::from_millis(common::env_or("CHECK_TIMEOUT_MS", 2000u64)?),
             shutdown_delay: Duration::from_millis(common::env_or("SHUTDOWN_DELAY_MS", 5000u64)?),
-            details_token: common::optional_secret("HEALTH_DETAILS_TOKEN"),
+            details_token: common::optional_secret(
+                "HEALTH_DETAILS_TOKEN",
+                "unset: details never shown",
+            ),
         })
     }
 }

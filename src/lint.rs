@@ -155,10 +155,12 @@ impl Health {
             }
         }
 
+        let snapshot = self.snapshot();
+        let startup_requires = &snapshot.state.startup_requires;
         let required: Duration = self
             .checks()
             .iter()
-            .filter(|check| self.startup_requires(&check.name))
+            .filter(|check| startup_requires.iter().any(|name| **name == *check.name))
             .map(|check| {
                 let successes = check.thresholds.successes;
                 check.timeout.saturating_mul(successes)

@@ -173,19 +173,6 @@ impl Health {
         &self.inner.checks
     }
 
-    /// Whether `name` must pass once before the service counts as started.
-    pub(crate) fn startup_requires(&self, name: &str) -> bool {
-        let state = self
-            .inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        state
-            .startup_requires
-            .iter()
-            .any(|required| required == name)
-    }
-
     /// Stop the background engine: no check runs after this returns to the runtime. The
     /// checks' last results turn stale after three intervals, failing readiness.
     pub fn stop_checks(&self) {

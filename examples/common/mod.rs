@@ -63,27 +63,19 @@ where
 }
 
 /// Read an optional secret from the environment; print only whether it was set.
-pub(crate) fn optional_secret(name: &str) -> Option<String> {
+/// `when_unset` says what its absence means.
+pub(crate) fn optional_secret(name: &str, when_unset: &str) -> Option<String> {
     let value = std::env::var(name).ok().filter(|value| !value.is_empty());
     match &value {
         Some(value) => println!("  {name}=(set, {} characters)", value.len()),
-        None => println!("  {name}=(unset)"),
+        None => println!("  {name}=({when_unset})"),
     }
     value
 }
 
 /// Read a secret from the environment, or `default`; print only whether it was set.
 pub(crate) fn secret_or(name: &str, default: &str) -> String {
-    match std::env::var(name) {
-        Ok(value) => {
-            println!("  {name}=(set, {} characters)", value.len());
-            value
-        }
-        Err(_) => {
-            println!("  {name}=(default)");
-            default.to_owned()
-        }
-    }
+    optional_secret(name, "default").unwrap_or_else(|| default.to_owned())
 }
 
 /// `DATABASE_URL`, parsed; printed without its password. A URL that cannot be parsed is an
