@@ -59,10 +59,10 @@ fn status_value(status: ComponentStatus) -> f64 {
 /// The probe gauge, with a static key: no allocation.
 fn probe_gauge(probe: Probe) -> Gauge {
     match probe {
-        Probe::Liveness => gauge!("health_probe_status", "probe" => "liveness"),
-        Probe::Readiness => gauge!("health_probe_status", "probe" => "readiness"),
-        Probe::Startup => gauge!("health_probe_status", "probe" => "startup"),
-        Probe::Combined => gauge!("health_probe_status", "probe" => "combined"),
+        Probe::Liveness => gauge!(PROBE_STATUS, "probe" => "liveness"),
+        Probe::Readiness => gauge!(PROBE_STATUS, "probe" => "readiness"),
+        Probe::Startup => gauge!(PROBE_STATUS, "probe" => "startup"),
+        Probe::Combined => gauge!(PROBE_STATUS, "probe" => "combined"),
     }
 }
 
