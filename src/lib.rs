@@ -31,11 +31,12 @@
 //! let health = Health::builder().component("queue-consumer").build();
 //!
 //! let app = Router::new()
-//!     // A handler behind the layer reaches the handle through the request extensions.
+//!     // A handler behind the layer reaches the handle through the request extensions
+//!     // (`handle_in_extensions(true)` below; or give it a clone, or use axum state).
 //!     .route("/admin/unready", post(|Extension(health): Extension<Health>| async move {
 //!         health.refuse_traffic("maintenance");
 //!     }))
-//!     .layer(HealthLayer::new(health.clone())); // outermost
+//!     .layer(HealthLayer::new(health.clone()).handle_in_extensions(true)); // outermost
 //!
 //! // Not started, and the consumer has not reported in: not ready.
 //! let readyz = || Request::get("/readyz").body(Body::empty()).unwrap();

@@ -14,7 +14,10 @@ impl<'a> View<'a> {
     /// are taken as written.
     pub(crate) fn parse(query: Option<&'a str>) -> Self {
         let mut view = View::default();
-        for pair in query.unwrap_or("").split('&') {
+        let Some(query) = query else {
+            return view;
+        };
+        for pair in query.split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
                 "verbose" => view.verbose = !matches!(value, "0" | "false"),

@@ -1,12 +1,11 @@
 //! The HTTP response to a request on a health path.
 
 use bytes::Bytes;
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
+use http::header::ALLOW;
+use http::{HeaderValue, Method, Response, StatusCode};
 
 use crate::render::{Answer, Format};
 
-const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 const GET_HEAD: HeaderValue = HeaderValue::from_static("GET, HEAD");
 const METHOD_NOT_ALLOWED: &[u8] = br#"{"status":"error","error":"method not allowed"}"#;
 
@@ -16,11 +15,7 @@ pub(crate) fn respond(method: &Method, answer: impl FnOnce() -> Answer) -> Respo
     if method == Method::GET {
         build(answer())
     } else if method == Method::HEAD {
-        let answer = answer();
-        build(Answer {
-            body: Bytes::new(),
-            ..answer
-        })
+        build(answer().without_body())
     } else {
         let body = Bytes::from_static(METHOD_NOT_ALLOWED);
         let mut response = build(Answer::new(
@@ -34,18 +29,16 @@ pub(crate) fn respond(method: &Method, answer: impl FnOnce() -> Answer) -> Respo
 }
 
 fn build(answer: Answer) -> Response<Bytes> {
-    let mut headers = HeaderMap::with_capacity(4);
-    headers.insert(CONTENT_TYPE, answer.content_type);
-    headers.insert(CACHE_CONTROL, NO_STORE);
-    headers.insert(CONTENT_LENGTH, answer.content_length);
     let mut response = Response::new(answer.body);
     *response.status_mut() = answer.status;
-    *response.headers_mut() = headers;
+    *response.headers_mut() = answer.headers;
     response
 }
 
 #[cfg(test)]
 mod tests {
+    use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+
     use super::*;
 
     fn answer() -> Answer {
@@ -62,7 +55,6 @@ mod tests {
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
         assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
-        assert_eq!(response.headers()[CONTENT_LENGTH], "2");
         assert_eq!(response.body().as_ref(), b"{}");
     }
 
@@ -70,6 +62,8 @@ mod tests {
     fn head_has_same_headers_and_no_body() {
         let response = respond(&Method::HEAD, answer);
         assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
         assert_eq!(response.headers()[CONTENT_LENGTH], "2");
         assert!(response.body().is_empty());
     }

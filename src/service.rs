@@ -15,9 +15,9 @@ use crate::{Health, HealthLayer, ResponseBody, ResponseFuture};
 
 /// A service that answers the health probes itself and forwards everything else to `S`.
 ///
-/// Usually made by [`HealthLayer`]. Forwarded requests carry a clone of the [`Health`]
-/// handle in their extensions; the inner service's responses and errors pass through
-/// unchanged.
+/// Usually made by [`HealthLayer`]. Forwarded requests, and the inner service's responses
+/// and errors, pass through unchanged (the request gets a clone of the [`Health`] handle
+/// in its extensions with [`HealthLayer::handle_in_extensions`]).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -46,22 +46,17 @@ use crate::{Health, HealthLayer, ResponseBody, ResponseFuture};
 #[derive(Debug, Clone)]
 pub struct HealthService<S> {
     inner: S,
-    health: Health,
     config: Arc<Config>,
 }
 
 impl<S> HealthService<S> {
     /// Wrap `inner`, answering every probe on its default path.
     pub fn new(inner: S, health: Health) -> Self {
-        HealthService::from_parts(inner, health, Arc::default())
+        HealthService::from_parts(inner, Arc::new(Config::new(health)))
     }
 
-    pub(crate) fn from_parts(inner: S, health: Health, config: Arc<Config>) -> Self {
-        HealthService {
-            inner,
-            health,
-            config,
-        }
+    pub(crate) fn from_parts(inner: S, config: Arc<Config>) -> Self {
+        HealthService { inner, config }
     }
 
     /// A [`HealthLayer`] for `health`.
@@ -71,7 +66,7 @@ impl<S> HealthService<S> {
 
     /// The health handle this service answers from.
     pub fn health(&self) -> &Health {
-        &self.health
+        &self.config.health
     }
 
     /// The wrapped service.
@@ -109,7 +104,7 @@ where
             return ResponseFuture::answered(self.probe(route, &request));
         }
         if self.config.insert_handle {
-            request.extensions_mut().insert(self.health.clone());
+            request.extensions_mut().insert(self.config.health.clone());
         }
         ResponseFuture::inner(self.inner.call(request))
     }
@@ -119,6 +114,8 @@ impl<S> HealthService<S> {
     /// Answer a health request; kept out of line so a forwarded request's path stays short.
     #[inline(never)]
     fn probe<B>(&self, route: Route<'_>, request: &Request<B>) -> Response<Bytes> {
-        respond(request.method(), || answer(&self.health, route, request))
+        respond(request.method(), || {
+            answer(&self.config.health, route, request)
+        })
     }
 }

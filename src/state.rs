@@ -20,8 +20,9 @@ use crate::{CheckError, ComponentStatus, Details, Transition};
 /// flip it; the layer answers probes from the [`Snapshot`] it publishes. Every change
 /// re-renders the response bodies once, so answering a probe never does more than clone bytes.
 ///
-/// The layer puts a clone into each forwarded request's extensions, so a handler can reach
-/// it without plumbing (in axum: `Extension(health): Extension<Health>`).
+/// Handlers reach it as any shared value: a captured clone, axum state, or — with
+/// [`HealthLayer::handle_in_extensions`](crate::HealthLayer::handle_in_extensions) — the
+/// request extensions (in axum: `Extension(health): Extension<Health>`).
 ///
 /// ```
 /// use tower_health::{Health, Probe, Status};

@@ -40,7 +40,11 @@ fn app(calls: &Calls, layer: HealthLayer) -> Router {
 }
 
 async fn start(health: &Health, calls: &Calls) -> std::net::SocketAddr {
-    serve_axum(app(calls, HealthLayer::new(health.clone()))).await
+    serve_axum(app(
+        calls,
+        HealthLayer::new(health.clone()).handle_in_extensions(true),
+    ))
+    .await
 }
 
 #[tokio::test]

@@ -73,7 +73,7 @@ async fn probes_and_pass_through_on_plain_hyper() {
 
     let passed = fetch(addr, "/anything?x=1").await;
     assert_eq!(passed.status, StatusCode::OK);
-    assert_eq!(passed.text(), "inner, handle in extensions: true");
+    assert_eq!(passed.text(), "inner, handle in extensions: false");
     assert_eq!(calls.count(), 1);
 }
 
@@ -99,14 +99,14 @@ async fn http2_prior_knowledge_probe() {
 }
 
 #[tokio::test]
-async fn the_handle_can_stay_out_of_the_extensions() {
+async fn the_handle_goes_into_the_extensions_when_asked() {
     let health = Health::default();
     health.mark_started();
     let calls = Calls::default();
-    let layer = HealthLayer::new(health).handle_in_extensions(false);
+    let layer = HealthLayer::new(health).handle_in_extensions(true);
     let addr = serve_with(layer, calls.clone()).await;
     assert_eq!(fetch(addr, "/readyz").await.status, StatusCode::OK);
     let passed = fetch(addr, "/x").await;
-    assert_eq!(passed.text(), "inner, handle in extensions: false");
+    assert_eq!(passed.text(), "inner, handle in extensions: true");
     assert_eq!(calls.count(), 1);
 }

@@ -8,7 +8,8 @@ mod verbose;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use http::{HeaderValue, StatusCode};
+use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::component::Component;
 use crate::snapshot::{Scope, State};
@@ -41,23 +42,40 @@ impl Format {
     }
 }
 
-/// A ready-made answer: status code, body, and the headers that depend on them.
+/// A ready-made answer: status code, body, and the headers a health response carries.
+///
+/// The header map is built once with the answer; a probe clones it whole, which costs less
+/// than inserting the headers one by one (no hashing, no probing). It holds no
+/// `Content-Length`: the body's exact size says it (hyper writes the header from it), and
+/// [`Answer::without_body`] sets it for `HEAD`.
 #[derive(Debug, Clone)]
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
-    pub(crate) content_length: HeaderValue,
-    pub(crate) content_type: HeaderValue,
 }
 
 impl Answer {
+    /// `Content-Type` for `format` and `Cache-Control: no-store`.
     pub(crate) fn new(status: StatusCode, format: Format, body: Bytes) -> Self {
+        const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+        let mut headers = HeaderMap::with_capacity(3);
+        headers.insert(CONTENT_TYPE, format.content_type());
+        headers.insert(CACHE_CONTROL, NO_STORE);
         Answer {
             status,
-            content_length: HeaderValue::from(body.len()),
-            content_type: format.content_type(),
+            headers,
             body,
         }
+    }
+
+    /// The answer to `HEAD`: the same status and headers, `Content-Length` the size of the
+    /// body `GET` gets, and no body.
+    pub(crate) fn without_body(mut self) -> Self {
+        self.headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(self.body.len()));
+        self.body = Bytes::new();
+        self
     }
 
     /// 404 for a `/readyz/<name>` naming no component.
