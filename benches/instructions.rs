@@ -37,7 +37,7 @@ fn main() {
     let (mode, calls) = match args.as_slice() {
         [mode, calls] => (mode.as_str(), calls.parse().expect("calls: a number")),
         _ => {
-            eprintln!("usage: instructions <none|layer|layer-no-handle|probe|probe-1000> <calls>");
+            eprintln!("usage: instructions <none|layer|layer-handle|probe|probe-1000> <calls>");
             std::process::exit(2);
         }
     };
@@ -46,9 +46,9 @@ fn main() {
     match mode {
         "none" => run(Noop, "/api/items", calls),
         "layer" => run(HealthLayer::new(health).layer(Noop), "/api/items", calls),
-        "layer-no-handle" => run(
+        "layer-handle" => run(
             HealthLayer::new(health)
-                .handle_in_extensions(false)
+                .handle_in_extensions(true)
                 .layer(Noop),
             "/api/items",
             calls,

@@ -1,32 +1,44 @@
-//! Loopback load: requests per second of a probe and of a forwarded request, side by side
-//! with their baselines, measured by `wrk` (HTTP/1.1, keep-alive) against servers on
-//! 127.0.0.1.
+//! Loopback load: what a probe and a forwarded request cost a real HTTP/1.1 server, side by
+//! side with their baselines, measured two ways against servers on 127.0.0.1.
 //!
 //! ```text
-//! apt-get install wrk
-//! cargo bench --bench load                          # 5 s per run, 3 rounds
-//! LOAD_SECONDS=10 LOAD_ROUNDS=5 cargo bench --bench load
+//! apt-get install wrk valgrind
+//! cargo bench --bench load                       # both tables
+//! cargo bench --bench load -- wrk                # req/s only (LOAD_SECONDS, LOAD_ROUNDS)
+//! cargo bench --bench load -- instructions       # instructions only (LOAD_REQUESTS)
 //! ```
 //!
 //! Every server is a process of its own (this binary, `--serve N`) on a current-thread tokio
-//! runtime, served by the same hyper-util accept loop and pinned to core 0; `wrk -t1 -c32` is
-//! pinned to core 1 (`taskset`, where available). Rounds alternate the servers, and the table
-//! shows each one's median.
+//! runtime, served by the same hyper-util accept loop; it exits when its stdin closes.
+//!
+//! - **wrk**: requests per second under `wrk -t1 -c32` (keep-alive), servers pinned to core 0
+//!   and wrk to core 1 (`taskset`, where available). Rounds alternate the servers; the table
+//!   shows medians of req/s and of the ratios taken within each round.
+//! - **instructions**: each server runs under `valgrind --tool=callgrind` while a client in
+//!   this process sends it a fixed number of requests over 32 keep-alive connections; the
+//!   difference between two runs (1,000 and 1,000 + `LOAD_REQUESTS` requests) divided by
+//!   `LOAD_REQUESTS` is what one request costs the server process in user space: parsing,
+//!   routing, the service, encoding. An exact count, the same whatever else the machine is
+//!   doing, which the req/s of a shared virtual machine is not. The kernel's share (the
+//!   same loopback reads and writes for every server) is left out, so the ratio it gives is
+//!   a lower bound on the req/s ratio of a CPU-bound server.
 
 use std::convert::Infallible;
+use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Child, ChildStdin, Command, Stdio};
 
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
-use http_body_util::Full;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
-use tower::ServiceBuilder;
+use tower::{Layer, ServiceBuilder};
 use tower_health::{Health, HealthLayer};
 
 /// The body `/readyz` answers for a started service with no checks.
@@ -125,7 +137,12 @@ fn targets() -> Vec<Target> {
             serve: |listener| serve(listener, axum_service(app())),
         },
         Target {
-            name: "axum app + HealthLayer",
+            name: "axum app wrapped in HealthLayer",
+            path: "/api/items",
+            serve: |listener| serve(listener, HealthLayer::new(started()).layer(app())),
+        },
+        Target {
+            name: "axum app, Router::layer(HealthLayer)",
             path: "/api/items",
             serve: |listener| {
                 serve(
@@ -135,18 +152,45 @@ fn targets() -> Vec<Target> {
             },
         },
         Target {
-            name: "axum app + HealthLayer, no handle",
+            name: "wrapped, handle_in_extensions(true)",
             path: "/api/items",
             serve: |listener| {
-                let layer = HealthLayer::new(started()).handle_in_extensions(false);
-                serve(listener, axum_service(app().layer(layer)));
+                let layer = HealthLayer::new(started()).handle_in_extensions(true);
+                serve(listener, layer.layer(app()));
+            },
+        },
+        Target {
+            name: "hyper constant 200, same headers",
+            path: "/readyz",
+            serve: |listener| {
+                let service = tower::service_fn(|_: Request<hyper::body::Incoming>| async {
+                    let response = Response::builder()
+                        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                        .header(CACHE_CONTROL, HeaderValue::from_static("no-store"))
+                        .body(Full::new(Bytes::from_static(READY_BODY)))
+                        .unwrap();
+                    Ok::<_, Infallible>(response)
+                });
+                serve(listener, service);
+            },
+        },
+        Target {
+            name: "wrapped, as axum::serve takes it",
+            path: "/api/items",
+            serve: |listener| {
+                let service = ServiceBuilder::new()
+                    .map_response(IntoResponse::into_response)
+                    .layer(HealthLayer::new(started()))
+                    .service(app());
+                serve(listener, service);
             },
         },
     ]
 }
 
-/// Serve target `index` on a current-thread runtime until killed, printing its address.
-fn serve_forever(index: usize) -> ! {
+/// Serve target `index` on a current-thread runtime until stdin closes, printing its
+/// address first.
+fn serve_until_stdin_closes(index: usize) -> ! {
     let serve = targets()[index].serve;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -156,9 +200,10 @@ fn serve_forever(index: usize) -> ! {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("{}", listener.local_addr().unwrap());
         serve(listener);
-        std::future::pending::<()>().await;
+        let mut stdin = tokio::io::stdin();
+        let _ = tokio::io::copy(&mut stdin, &mut tokio::io::sink()).await;
     });
-    unreachable!()
+    std::process::exit(0)
 }
 
 /// `command`, pinned to `core` when `taskset` is there.
@@ -172,30 +217,54 @@ fn pinned(core: &str, program: impl AsRef<std::ffi::OsStr>) -> Command {
     }
 }
 
-/// A server process, killed when dropped.
-struct Server(std::process::Child, SocketAddr);
+/// A server process; dropping it closes its stdin and waits for it to exit.
+struct Server {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    addr: SocketAddr,
+}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+impl Server {
+    /// Start target `index` through `command` (the server's own arguments are added).
+    fn start(mut command: Command, index: usize) -> Server {
+        let mut child = command
+            .arg(std::env::current_exe().unwrap())
+            .args(["--serve", &index.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start a server process");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line.trim().parse().unwrap_or_else(|_| {
+            let mut error = String::new();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut error);
+            panic!("the server printed no address: {error}")
+        });
+        let stdin = child.stdin.take();
+        Server { child, stdin, addr }
+    }
+
+    /// Close stdin, wait for the exit, and return what the server wrote to stderr.
+    fn stop(mut self) -> String {
+        self.stdin.take();
+        let mut error = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            let _ = stderr.read_to_string(&mut error);
+        }
+        let _ = self.child.wait();
+        error
     }
 }
 
-/// Start target `index` as a process of its own on core 0.
-fn start(index: usize) -> Server {
-    use std::io::BufRead;
-    let mut child = pinned("0", std::env::current_exe().unwrap())
-        .args(["--serve", &index.to_string()])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start a server process");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line.trim().parse().expect("the server prints its address");
-    Server(child, addr)
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stdin.take();
+        let _ = self.child.wait();
+    }
 }
 
 /// Requests per second `wrk` reached.
@@ -216,6 +285,61 @@ fn wrk(addr: SocketAddr, path: &str, seconds: u64) -> f64 {
         .unwrap_or_else(|| panic!("no Requests/sec in wrk's output: {text}"))
 }
 
+/// Send `requests` GETs of `path` to `addr` over `CONNECTIONS` keep-alive connections, each
+/// answer checked for 2xx and read to its end.
+fn drive(addr: SocketAddr, path: &'static str, requests: usize) {
+    const CONNECTIONS: usize = 32;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        for connection in 0..CONNECTIONS {
+            let count = requests / CONNECTIONS + usize::from(connection < requests % CONNECTIONS);
+            connections.spawn(async move {
+                let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                        .await
+                        .unwrap();
+                tokio::spawn(conn);
+                for _ in 0..count {
+                    let request = Request::get(path)
+                        .header(http::header::HOST, addr.to_string())
+                        .body(Empty::<Bytes>::new())
+                        .unwrap();
+                    sender.ready().await.unwrap();
+                    let response = sender.send_request(request).await.unwrap();
+                    assert!(
+                        response.status().is_success(),
+                        "{path}: {}",
+                        response.status()
+                    );
+                    response.into_body().collect().await.unwrap();
+                }
+            });
+        }
+        while let Some(done) = connections.join_next().await {
+            done.unwrap();
+        }
+    });
+}
+
+/// Instructions target `index`'s process executes in all, serving `requests` requests.
+fn instructions(index: usize, requests: usize) -> u64 {
+    let mut valgrind = Command::new("valgrind");
+    valgrind.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"]);
+    let server = Server::start(valgrind, index);
+    drive(server.addr, targets()[index].path, requests);
+    let report = server.stop();
+    report
+        .lines()
+        .find_map(|line| line.split("Collected :").nth(1))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no callgrind total in: {report}"))
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -228,22 +352,31 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    if let [flag, index] = args.as_slice()
-        && flag == "--serve"
-    {
-        serve_forever(index.parse().expect("--serve takes a target number"));
-    }
+/// The comparisons both tables show: (what, ours, baseline).
+const ROWS: [(&str, usize, usize); 8] = [
+    ("`/readyz` vs plain hyper constant 200", 2, 0),
+    (
+        "`/readyz` vs hyper constant 200 with the same headers",
+        2,
+        7,
+    ),
+    ("`/readyz` vs axum `/healthz` `Json`", 2, 1),
+    ("axum app `/api/items`, app wrapped in the layer", 4, 3),
+    ("same, mapped to axum's `Response` for `axum::serve`", 8, 3),
+    ("same, layer added with `Router::layer`", 5, 3),
+    ("same as wrapped, `handle_in_extensions(true)`", 6, 3),
+    ("(noise floor: the axum app against itself)", 3, 3),
+];
+
+/// Requests per second under wrk, in alternating rounds.
+fn wrk_table() {
     let seconds = env_or("LOAD_SECONDS", 2);
     let rounds = env_or("LOAD_ROUNDS", 10) as usize;
     let targets = targets();
-    let servers: Vec<Server> = (0..targets.len()).map(start).collect();
-    let addrs: Vec<SocketAddr> = servers.iter().map(|server| server.1).collect();
-    std::thread::sleep(Duration::from_millis(200));
+    let servers: Vec<Server> = (0..targets.len())
+        .map(|index| Server::start(pinned("0", "env"), index))
+        .collect();
+    let addrs: Vec<SocketAddr> = servers.iter().map(|server| server.addr).collect();
     for (target, addr) in targets.iter().zip(&addrs) {
         wrk(*addr, target.path, 1); // warm-up
     }
@@ -258,39 +391,93 @@ fn main() {
         for i in order {
             let value = wrk(addrs[i], targets[i].path, seconds);
             eprintln!(
-                "round {}: {:<36} {value:>10.0} req/s",
+                "round {}: {:<40} {value:>10.0} req/s",
                 round + 1,
                 targets[i].name
             );
             rps[i].push(value);
         }
     }
+    // The noise floor row compares one round's run of the app with the next round's.
     let ratio = |ours: usize, baseline: usize| {
+        let shift = usize::from(ours == baseline);
         median(
-            (0..rounds)
-                .map(|r| rps[ours][r] / rps[baseline][r])
+            (shift..rounds)
+                .map(|r| rps[ours][r] / rps[baseline][r - shift])
                 .collect(),
         )
     };
-    let rps: Vec<f64> = rps.iter().cloned().map(median).collect();
+    let medians: Vec<f64> = rps.iter().cloned().map(median).collect();
     println!();
     println!(
-        "loopback HTTP/1.1, wrk -t1 -c32 on core 1, servers on core 0, {seconds} s x {rounds} rounds"
+        "req/s: loopback HTTP/1.1, wrk -t1 -c32 on core 1, servers on core 0, {seconds} s x {rounds} rounds"
     );
     println!("medians of req/s, and of the ratios within each round");
     println!();
     println!("| measure | baseline req/s | ours req/s | ratio |");
     println!("|---|---:|---:|---:|");
-    let row = |name: &str, ours: usize, baseline: usize| {
+    for (name, ours, baseline) in ROWS {
         println!(
             "| {name} | {:.0} | {:.0} | {:.3} |",
-            rps[baseline],
-            rps[ours],
+            medians[baseline],
+            medians[ours],
             ratio(ours, baseline)
         );
-    };
-    row("`/readyz` vs plain hyper constant 200", 2, 0);
-    row("`/readyz` vs axum `/healthz` `Json`", 2, 1);
-    row("axum app `/api/items` through the layer", 4, 3);
-    row("same, `handle_in_extensions(false)`", 5, 3);
+    }
+}
+
+/// User-space instructions per request of each server process, counted by callgrind.
+fn instructions_table() {
+    let requests = env_or("LOAD_REQUESTS", 20_000) as usize;
+    const WARM: usize = 1_000;
+    let per_request: Vec<f64> = targets()
+        .iter()
+        .enumerate()
+        .map(|(index, target)| {
+            let base = instructions(index, WARM);
+            let loaded = instructions(index, WARM + requests);
+            let value = (loaded - base) as f64 / requests as f64;
+            eprintln!("{:<40} {value:>8.0} instructions per request", target.name);
+            value
+        })
+        .collect();
+    println!();
+    println!(
+        "instructions per request in the server process (callgrind, user space, {requests} requests over 32 keep-alive connections)"
+    );
+    println!("the req/s ratio a CPU-bound server reaches is at least baseline / ours");
+    println!();
+    println!("| measure | baseline | ours | added | baseline / ours |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, ours, baseline) in ROWS.into_iter().filter(|(_, o, b)| o != b) {
+        println!(
+            "| {name} | {:.0} | {:.0} | {:+.0} | {:.3} |",
+            per_request[baseline],
+            per_request[ours],
+            per_request[ours] - per_request[baseline],
+            per_request[baseline] / per_request[ours]
+        );
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    match args.as_slice() {
+        [flag, index] if flag == "--serve" => {
+            serve_until_stdin_closes(index.parse().expect("--serve takes a target number"))
+        }
+        [] => {
+            wrk_table();
+            instructions_table();
+        }
+        [mode] if mode == "wrk" => wrk_table(),
+        [mode] if mode == "instructions" => instructions_table(),
+        _ => {
+            eprintln!("usage: load [wrk|instructions]");
+            std::process::exit(2);
+        }
+    }
 }

@@ -45,7 +45,7 @@ fn health_with_checks(runtime: &tokio::runtime::Runtime, checks: usize) -> Healt
 
 fn path_matching(c: &mut Criterion) {
     let mut group = c.benchmark_group("path_matching");
-    let layer = HealthLayer::new(Health::default()).handle_in_extensions(false);
+    let layer = HealthLayer::new(Health::default());
     let mut service = layer.layer(Noop);
     for path in [
         "/",
@@ -107,9 +107,9 @@ fn pass_through(c: &mut Criterion) {
             criterion::BatchSize::SmallInput,
         )
     });
-    group.bench_function("with_layer_no_extension", |b| {
+    group.bench_function("with_layer_handle_in_extensions", |b| {
         let mut service = HealthLayer::new(health.clone())
-            .handle_in_extensions(false)
+            .handle_in_extensions(true)
             .layer(Noop);
         b.iter_batched(
             request,
