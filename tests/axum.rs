@@ -198,6 +198,8 @@ async fn head_get_and_other_methods() {
         let full = fetch(addr, path).await;
         assert_eq!(full.header("content-type"), "application/json");
         assert_eq!(full.header("cache-control"), "no-store");
+        // Content-Length on GET comes from the body's exact size (the server writes it).
+        assert_eq!(full.header("content-length"), full.body.len().to_string());
         let head = send(addr, Method::HEAD, path, &[]).await;
         assert_eq!(head.status, full.status, "{path}");
         assert_eq!(head.header("content-type"), "application/json");

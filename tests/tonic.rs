@@ -42,6 +42,7 @@ async fn http1_probes_on_a_grpc_port() {
     let ready = fetch(addr, "/readyz").await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.header("content-type"), "application/json");
+    assert_eq!(ready.header("content-length"), ready.body.len().to_string());
     health.mark_started();
     assert_eq!(fetch(addr, "/readyz").await.json()["status"], "ok");
     assert_eq!(
