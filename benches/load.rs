@@ -22,6 +22,12 @@
 //!   doing, which the req/s of a shared virtual machine is not. The kernel's share (the
 //!   same loopback reads and writes for every server) is left out, so the ratio it gives is
 //!   a lower bound on the req/s ratio of a CPU-bound server.
+//! - **modelled req/s ratio** (when both run): the wrk phase also reads each server's user
+//!   and kernel CPU time from `/proc`; with the baseline's user-space share `s`, a server
+//!   executing `ours / baseline` times the baseline's user-space instructions (the kernel's
+//!   work per request being the same) reaches `1 / (1 + s * (ours / baseline - 1))` of the
+//!   baseline's req/s. Exact counts and a share that moves little, in place of a req/s ratio
+//!   that moves with everything else on the machine.
 
 use std::convert::Infallible;
 use std::io::{BufRead, BufReader, Read};
@@ -285,6 +291,16 @@ fn wrk(addr: SocketAddr, path: &str, seconds: u64) -> f64 {
         .unwrap_or_else(|| panic!("no Requests/sec in wrk's output: {text}"))
 }
 
+/// CPU time a process has used so far, in clock ticks: (user, kernel). Linux only; `None`
+/// elsewhere.
+fn cpu_ticks(pid: u32) -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    Some((fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?))
+}
+
 /// Send `requests` GETs of `path` to `addr` over `CONNECTIONS` keep-alive connections, each
 /// answer checked for 2xx and read to its end.
 fn drive(addr: SocketAddr, path: &'static str, requests: usize) {
@@ -340,7 +356,11 @@ fn instructions(index: usize, requests: usize) -> u64 {
         .unwrap_or_else(|| panic!("no callgrind total in: {report}"))
 }
 
+/// The median, NaN for no values (the noise-floor row of a single round).
 fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }
@@ -368,8 +388,9 @@ const ROWS: [(&str, usize, usize); 8] = [
     ("(noise floor: the axum app against itself)", 3, 3),
 ];
 
-/// Requests per second under wrk, in alternating rounds.
-fn wrk_table() {
+/// Requests per second under wrk, in alternating rounds. Returns each server's user-space
+/// share of its CPU time under that load, where the system tells it.
+fn wrk_table() -> Option<Vec<f64>> {
     let seconds = env_or("LOAD_SECONDS", 2);
     let rounds = env_or("LOAD_ROUNDS", 10) as usize;
     let targets = targets();
@@ -383,13 +404,22 @@ fn wrk_table() {
     // Each round runs every server once, in alternating order, so slow drift of the machine
     // cancels out of the ratios, which are taken within a round.
     let mut rps = vec![Vec::new(); targets.len()];
+    let mut ticks = vec![Some((0, 0)); targets.len()];
     for round in 0..rounds {
         let mut order: Vec<usize> = (0..targets.len()).collect();
         if round % 2 == 1 {
             order.reverse();
         }
         for i in order {
+            let pid = servers[i].child.id();
+            let before = cpu_ticks(pid);
             let value = wrk(addrs[i], targets[i].path, seconds);
+            ticks[i] = match (ticks[i], before, cpu_ticks(pid)) {
+                (Some((user, kernel)), Some((u0, k0)), Some((u1, k1))) => {
+                    Some((user + u1 - u0, kernel + k1 - k0))
+                }
+                _ => None,
+            };
             eprintln!(
                 "round {}: {:<40} {value:>10.0} req/s",
                 round + 1,
@@ -424,10 +454,25 @@ fn wrk_table() {
             ratio(ours, baseline)
         );
     }
+    let shares: Option<Vec<f64>> = ticks
+        .into_iter()
+        .map(|t| t.map(|(user, kernel)| user as f64 / (user + kernel).max(1) as f64))
+        .collect();
+    if let Some(shares) = &shares {
+        println!();
+        println!("user-space share of each server's CPU time under wrk (/proc, all rounds)");
+        println!();
+        for (target, share) in targets.iter().zip(shares) {
+            println!("  {:<40} {share:.3}", target.name);
+        }
+    }
+    shares
 }
 
-/// User-space instructions per request of each server process, counted by callgrind.
-fn instructions_table() {
+/// User-space instructions per request of each server process, counted by callgrind. With
+/// the user-space shares of a wrk run, also the req/s ratio they imply: the added
+/// instructions cost what the baseline's cost per instruction, the kernel's part is equal.
+fn instructions_table(shares: Option<&[f64]>) {
     let requests = env_or("LOAD_REQUESTS", 20_000) as usize;
     const WARM: usize = 1_000;
     let per_request: Vec<f64> = targets()
@@ -447,15 +492,23 @@ fn instructions_table() {
     );
     println!("the req/s ratio a CPU-bound server reaches is at least baseline / ours");
     println!();
-    println!("| measure | baseline | ours | added | baseline / ours |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| measure | baseline | ours | added | baseline / ours | modelled req/s ratio |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for (name, ours, baseline) in ROWS.into_iter().filter(|(_, o, b)| o != b) {
+        let (base, with) = (per_request[baseline], per_request[ours]);
+        let modelled = shares.map_or_else(
+            || "-".to_owned(),
+            |shares| {
+                format!(
+                    "{:.3}",
+                    1.0 / (1.0 + shares[baseline] * (with / base - 1.0))
+                )
+            },
+        );
         println!(
-            "| {name} | {:.0} | {:.0} | {:+.0} | {:.3} |",
-            per_request[baseline],
-            per_request[ours],
-            per_request[ours] - per_request[baseline],
-            per_request[baseline] / per_request[ours]
+            "| {name} | {base:.0} | {with:.0} | {:+.0} | {:.3} | {modelled} |",
+            with - base,
+            base / with
         );
     }
 }
@@ -470,11 +523,13 @@ fn main() {
             serve_until_stdin_closes(index.parse().expect("--serve takes a target number"))
         }
         [] => {
-            wrk_table();
-            instructions_table();
+            let shares = wrk_table();
+            instructions_table(shares.as_deref());
         }
-        [mode] if mode == "wrk" => wrk_table(),
-        [mode] if mode == "instructions" => instructions_table(),
+        [mode] if mode == "wrk" => {
+            wrk_table();
+        }
+        [mode] if mode == "instructions" => instructions_table(None),
         _ => {
             eprintln!("usage: load [wrk|instructions]");
             std::process::exit(2);
