@@ -11,7 +11,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use common::Noop;
-use http::Request;
+use http::{Method, Request};
 use tower::Service;
 use tower_health::{Health, HealthLayer};
 use tower_layer::Layer;
@@ -21,14 +21,30 @@ static ALLOCATOR: dhat::Alloc = dhat::Alloc;
 
 const CALLS: u64 = 10_000;
 
-/// Allocations per call of `service` on `path`, not counting building the request.
+/// Allocations per `GET` of `path` through `service`, not counting building the request.
 fn per_call<S>(service: &mut S, path: &str) -> f64
 where
     S: Service<Request<()>>,
     S::Error: std::fmt::Debug,
 {
+    per_call_with(service, Method::GET, path)
+}
+
+/// Allocations per call of `service` with `method` on `path`, not counting building the
+/// request.
+fn per_call_with<S>(service: &mut S, method: Method, path: &str) -> f64
+where
+    S: Service<Request<()>>,
+    S::Error: std::fmt::Debug,
+{
     let requests: Vec<_> = (0..CALLS)
-        .map(|_| Request::get(path).body(()).unwrap())
+        .map(|_| {
+            Request::builder()
+                .method(method.clone())
+                .uri(path)
+                .body(())
+                .unwrap()
+        })
         .collect();
     let mut responses = Vec::with_capacity(CALLS as usize);
     let mut cx = Context::from_waker(Waker::noop());
@@ -70,6 +86,10 @@ fn main() {
     println!(
         "  probe /healthz                             {:.2}",
         per_call(&mut layered, "/healthz")
+    );
+    println!(
+        "  probe HEAD /readyz                         {:.2}",
+        per_call_with(&mut layered, Method::HEAD, "/readyz")
     );
     println!(
         "  pass-through, no layer                     {:.2}",

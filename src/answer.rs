@@ -1,6 +1,7 @@
 //! Which answer a health request gets: probe, component, format and details.
 
-use http::Request;
+use bytes::Bytes;
+use http::{Method, Request, Response};
 
 use crate::Health;
 use crate::accept::prefers_health_json;
@@ -10,9 +11,14 @@ use crate::query::View;
 use crate::render::{Answer, Format, render};
 use crate::snapshot::Scope;
 
-/// The answer to a GET or HEAD on a health path. Reads the published snapshot; renders
+/// The response to a GET or HEAD on a health path. Reads the published snapshot; renders
 /// per request only for `?exclude=` and `/<path>/<name>` (pure computation, no I/O).
-pub(crate) fn answer<B>(health: &Health, route: Route<'_>, request: &Request<B>) -> Answer {
+pub(crate) fn answer<B>(
+    health: &Health,
+    route: Route<'_>,
+    request: &Request<B>,
+) -> Response<Bytes> {
+    let head = request.method() == Method::HEAD;
     let view = View::parse(request.uri().query());
     let format = if view.verbose {
         Format::Verbose
@@ -26,17 +32,17 @@ pub(crate) fn answer<B>(health: &Health, route: Route<'_>, request: &Request<B>)
         let state = &snapshot.state;
         let scope = match route.component {
             Some(name) if !state.components.contains_key(name) => {
-                return Answer::no_such_component();
+                return Answer::no_such_component().response(head);
             }
             Some(name) => Scope::Only(name),
             None if view.is_plain() => {
                 return snapshot
                     .rendered
                     .answer(state, route.probe, format, reveal)
-                    .clone();
+                    .response(head);
             }
             None => Scope::Exclude(&view.exclude),
         };
-        render(state, route.probe, scope, format, reveal)
+        render(state, route.probe, scope, format, reveal).response(head)
     })
 }

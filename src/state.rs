@@ -554,7 +554,8 @@ mod tests {
             let rendered = &snapshot.rendered;
             rendered
                 .answer(&snapshot.state, Probe::Startup, Format::Json, false)
-                .status
+                .response(false)
+                .status()
         };
         assert_eq!(status(&health), 503);
         health.mark_started();

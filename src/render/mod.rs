@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::component::Component;
 use crate::snapshot::{Scope, State};
@@ -44,38 +44,52 @@ impl Format {
 
 /// A ready-made answer: status code, body, and the headers a health response carries.
 ///
-/// The header map is built once with the answer; a probe clones it whole, which costs less
-/// than inserting the headers one by one (no hashing, no probing). It holds no
-/// `Content-Length`: the body's exact size says it (hyper writes the header from it), and
-/// [`Answer::without_body`] sets it for `HEAD`.
-#[derive(Debug, Clone)]
+/// The header maps are built once with the answer; a response clones one whole, which
+/// costs less than inserting the headers one by one (no hashing, no probing, and no more
+/// allocations than the map's two). The `GET` map holds no `Content-Length`: the body's
+/// exact size says it (hyper writes the header from it). The `HEAD` map does, since its
+/// response has no body.
+#[derive(Debug)]
 pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
+    status: StatusCode,
+    get_headers: HeaderMap,
+    head_headers: HeaderMap,
+    body: Bytes,
 }
 
 impl Answer {
     /// `Content-Type` for `format` and `Cache-Control: no-store`.
     pub(crate) fn new(status: StatusCode, format: Format, body: Bytes) -> Self {
         const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
-        let mut headers = HeaderMap::with_capacity(3);
-        headers.insert(CONTENT_TYPE, format.content_type());
-        headers.insert(CACHE_CONTROL, NO_STORE);
+        let headers = |capacity| {
+            let mut headers = HeaderMap::with_capacity(capacity);
+            headers.insert(CONTENT_TYPE, format.content_type());
+            headers.insert(CACHE_CONTROL, NO_STORE);
+            headers
+        };
+        let get_headers = headers(2);
+        let mut head_headers = headers(3);
+        head_headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         Answer {
             status,
-            headers,
+            get_headers,
+            head_headers,
             body,
         }
     }
 
-    /// The answer to `HEAD`: the same status and headers, `Content-Length` the size of the
-    /// body `GET` gets, and no body.
-    pub(crate) fn without_body(mut self) -> Self {
-        self.headers
-            .insert(CONTENT_LENGTH, HeaderValue::from(self.body.len()));
-        self.body = Bytes::new();
-        self
+    /// The response to `GET` (the body) or `HEAD` (the same status and headers with the
+    /// body's `Content-Length`, and no body).
+    pub(crate) fn response(&self, head: bool) -> Response<Bytes> {
+        let (headers, body) = if head {
+            (&self.head_headers, Bytes::new())
+        } else {
+            (&self.get_headers, self.body.clone())
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = self.status;
+        *response.headers_mut() = headers.clone();
+        response
     }
 
     /// 404 for a `/readyz/<name>` naming no component.
@@ -195,6 +209,52 @@ impl<'a> Subject<'a> {
                 .filter(|name| !self.state.components.contains_key(*name))
                 .collect(),
             _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> Answer {
+        Answer::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Format::Json,
+            Bytes::from_static(b"{}"),
+        )
+    }
+
+    #[test]
+    fn get_has_body_and_headers() {
+        let response = answer().response(false);
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+        // The body's exact size gives Content-Length; the server writes it.
+        assert!(!response.headers().contains_key(CONTENT_LENGTH));
+        assert_eq!(response.body().as_ref(), b"{}");
+    }
+
+    #[test]
+    fn head_has_same_headers_the_length_and_no_body() {
+        let response = answer().response(true);
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+        assert_eq!(response.headers()[CONTENT_LENGTH], "2");
+        assert!(response.body().is_empty());
+    }
+
+    #[test]
+    fn each_format_has_its_content_type() {
+        for (format, content_type) in [
+            (Format::Json, "application/json"),
+            (Format::HealthJson, "application/health+json"),
+            (Format::Verbose, "text/plain; charset=utf-8"),
+        ] {
+            let response = Answer::new(StatusCode::OK, format, Bytes::new()).response(false);
+            assert_eq!(response.headers()[CONTENT_TYPE], content_type);
         }
     }
 }
