@@ -1,7 +1,7 @@
 //! Which answer a health request gets: probe, component, format and details.
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::{Request, Response};
 
 use crate::Health;
 use crate::accept::prefers_health_json;
@@ -11,14 +11,15 @@ use crate::query::View;
 use crate::render::{Answer, Format, render};
 use crate::snapshot::Scope;
 
-/// The response to a GET or HEAD on a health path. Reads the published snapshot; renders
-/// per request only for `?exclude=` and `/<path>/<name>` (pure computation, no I/O).
+/// The response to a GET (or, with `head`, a HEAD) on a health path. Reads the published
+/// snapshot; renders per request only for `?exclude=` and `/<path>/<name>` (pure
+/// computation, no I/O).
 pub(crate) fn answer<B>(
     health: &Health,
     route: Route<'_>,
     request: &Request<B>,
+    head: bool,
 ) -> Response<Bytes> {
-    let head = request.method() == Method::HEAD;
     let view = View::parse(request.uri().query());
     let format = if view.verbose {
         Format::Verbose

@@ -9,14 +9,14 @@ use crate::render::{Answer, Format};
 const GET_HEAD: HeaderValue = HeaderValue::from_static("GET, HEAD");
 const METHOD_NOT_ALLOWED: &[u8] = br#"{"status":"error","error":"method not allowed"}"#;
 
-/// Answer a request with `method` on a health path: GET and HEAD get `answer` (which tells
-/// them apart), anything else 405.
+/// Answer a request with `method` on a health path: GET gets `answer(false)`, HEAD
+/// `answer(true)` (the same headers, no body), anything else 405.
 pub(crate) fn respond(
     method: &Method,
-    answer: impl FnOnce() -> Response<Bytes>,
+    answer: impl FnOnce(bool) -> Response<Bytes>,
 ) -> Response<Bytes> {
     if method == Method::GET || method == Method::HEAD {
-        return answer();
+        return answer(method == Method::HEAD);
     }
     let body = Bytes::from_static(METHOD_NOT_ALLOWED);
     let mut response =
@@ -32,9 +32,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn get_and_head_get_the_answer() {
-        for method in [Method::GET, Method::HEAD] {
-            let response = respond(&method, || Response::new(Bytes::from_static(b"answer")));
+    fn get_and_head_get_the_answer_told_apart() {
+        for (method, head) in [(Method::GET, false), (Method::HEAD, true)] {
+            let response = respond(&method, |is_head| {
+                assert_eq!(is_head, head, "{method}");
+                Response::new(Bytes::from_static(b"answer"))
+            });
             assert_eq!(response.body().as_ref(), b"answer", "{method}");
         }
     }
@@ -42,7 +45,7 @@ mod tests {
     #[test]
     fn other_methods_get_405_with_allow() {
         for method in [Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS] {
-            let response = respond(&method, || unreachable!("no answer needed for 405"));
+            let response = respond(&method, |_| unreachable!("no answer needed for 405"));
             assert_eq!(response.status(), 405);
             assert_eq!(response.headers()[ALLOW], "GET, HEAD");
             assert_eq!(response.headers()[CACHE_CONTROL], "no-store");

@@ -114,8 +114,8 @@ impl<S> HealthService<S> {
     /// Answer a health request; kept out of line so a forwarded request's path stays short.
     #[inline(never)]
     fn probe<B>(&self, route: Route<'_>, request: &Request<B>) -> Response<Bytes> {
-        respond(request.method(), || {
-            answer(&self.config.health, route, request)
+        respond(request.method(), |head| {
+            answer(&self.config.health, route, request, head)
         })
     }
 }

@@ -33,6 +33,15 @@ impl Format {
         self as usize
     }
 
+    /// The headers every answer in this format carries, in a map with room for `capacity`.
+    fn headers(self, capacity: usize) -> HeaderMap {
+        const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+        let mut headers = HeaderMap::with_capacity(capacity);
+        headers.insert(CONTENT_TYPE, self.content_type());
+        headers.insert(CACHE_CONTROL, NO_STORE);
+        headers
+    }
+
     fn content_type(self) -> HeaderValue {
         match self {
             Format::Json => HeaderValue::from_static("application/json"),
@@ -44,36 +53,29 @@ impl Format {
 
 /// A ready-made answer: status code, body, and the headers a health response carries.
 ///
-/// The header maps are built once with the answer; a response clones one whole, which
+/// A header map is built once per answer and method; a response clones it whole, which
 /// costs less than inserting the headers one by one (no hashing, no probing, and no more
 /// allocations than the map's two). The `GET` map holds no `Content-Length`: the body's
 /// exact size says it (hyper writes the header from it). The `HEAD` map does, since its
-/// response has no body.
+/// response has no body; it is built on the first `HEAD`, so an answer used once builds
+/// only the map it needs.
 #[derive(Debug)]
 pub(crate) struct Answer {
     status: StatusCode,
-    get_headers: HeaderMap,
-    head_headers: HeaderMap,
+    format: Format,
     body: Bytes,
+    get_headers: HeaderMap,
+    head_headers: OnceLock<HeaderMap>,
 }
 
 impl Answer {
     /// `Content-Type` for `format` and `Cache-Control: no-store`.
     pub(crate) fn new(status: StatusCode, format: Format, body: Bytes) -> Self {
-        const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
-        let headers = |capacity| {
-            let mut headers = HeaderMap::with_capacity(capacity);
-            headers.insert(CONTENT_TYPE, format.content_type());
-            headers.insert(CACHE_CONTROL, NO_STORE);
-            headers
-        };
-        let get_headers = headers(2);
-        let mut head_headers = headers(3);
-        head_headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         Answer {
             status,
-            get_headers,
-            head_headers,
+            format,
+            get_headers: format.headers(2),
+            head_headers: OnceLock::new(),
             body,
         }
     }
@@ -82,7 +84,12 @@ impl Answer {
     /// body's `Content-Length`, and no body).
     pub(crate) fn response(&self, head: bool) -> Response<Bytes> {
         let (headers, body) = if head {
-            (&self.head_headers, Bytes::new())
+            let headers = self.head_headers.get_or_init(|| {
+                let mut headers = self.format.headers(3);
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(self.body.len()));
+                headers
+            });
+            (headers, Bytes::new())
         } else {
             (&self.get_headers, self.body.clone())
         };
