@@ -69,7 +69,7 @@ fn main() {
     let health = checks.build();
     health.mark_started();
     for i in 0..100 {
-        health.set_up(&format!("component-{i:03}"));
+        health.mark_up(&format!("component-{i:03}"));
     }
 
     let mut layered = HealthLayer::new(health.clone()).layer(Noop);

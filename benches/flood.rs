@@ -41,7 +41,7 @@ async fn main() {
         .interval(INTERVAL)
         .build();
     health.mark_started();
-    health.spawn();
+    health.start_checks();
     let app = axum::Router::new().layer(HealthLayer::new(health.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -62,7 +62,7 @@ fn main() {
             let health = builder.build();
             health.mark_started();
             for i in 0..1000 {
-                health.set_up(&format!("component-{i:04}"));
+                health.mark_up(&format!("component-{i:04}"));
             }
             run(HealthLayer::new(health).layer(Noop), "/readyz", calls)
         }

@@ -33,7 +33,7 @@ fn health_with_checks(runtime: &tokio::runtime::Runtime, checks: usize) -> Healt
     let health = builder.build();
     health.mark_started();
     runtime.block_on(async {
-        health.spawn();
+        health.start_checks();
         let mut changes = health.subscribe();
         changes
             .wait_for(|s| s.status(Probe::Readiness) == Status::Ok)
@@ -137,9 +137,9 @@ fn rerender(c: &mut Criterion) {
                 b.iter(|| {
                     up = !up;
                     if up {
-                        health.set_up("component-0000");
+                        health.mark_up("component-0000");
                     } else {
-                        health.set_down("component-0000", "flapping");
+                        health.mark_down("component-0000", "flapping");
                     }
                 })
             },

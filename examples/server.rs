@@ -38,7 +38,8 @@ use http::{Request, Response, StatusCode, header};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sqlx::postgres::PgConnectOptions;
 use tower::ServiceBuilder;
-use tower_health::{Deployment, Details, Health, HealthLayer, ProbeSettings};
+use tower_health::lint::{Deployment, ProbeSettings};
+use tower_health::{Details, Health, HealthLayer};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 struct Config {
@@ -95,7 +96,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             .expected_startup(config.startup_delay)
             .drain_delay(config.shutdown_delay),
     );
-    health.spawn();
+    health.start_checks();
     let app = app(health.clone(), &config.api_token, metrics);
 
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
@@ -244,11 +245,11 @@ async fn slow(Query(slow): Query<Slow>) -> String {
 }
 
 async fn unready(Extension(health): Extension<Health>) -> StatusCode {
-    health.refuse_traffic("held out by /admin/unready");
+    health.mark_refusing_traffic("held out by /admin/unready");
     StatusCode::NO_CONTENT
 }
 
 async fn ready(Extension(health): Extension<Health>) -> StatusCode {
-    health.accept_traffic();
+    health.mark_accepting_traffic();
     StatusCode::NO_CONTENT
 }

@@ -1,5 +1,9 @@
-//! The background engine: every check on its interval, with a timeout that really cancels it
-//! and panics caught, writing results into the shared state.
+//! The engine: every check on its interval, concurrently, with a timeout that really
+//! cancels it and panics caught, reporting each result to whatever it is handed.
+//!
+//! It knows the checks and nothing downstream: the [`Health`](crate::health::Health) handle
+//! starts it with a [`Report`] that writes results into the state, so the dependency runs
+//! one way (checks → engine → state).
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -9,9 +13,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::component::Thresholds;
-use crate::state::WeakHealth;
-use crate::{Check, CheckError};
+use crate::checks::{Check, CheckError};
+use crate::model::component::Thresholds;
 
 /// A registered check with its resolved options.
 #[derive(Clone)]
@@ -41,16 +44,23 @@ impl Scheduled {
     }
 }
 
-/// Run every check until `stop` says so or the last [`Health`](crate::Health) is dropped
-/// (which closes `stop`). Dropping this future stops the checks too.
+/// Where the engine sends each result: the check, its result, how long it took. Returns
+/// `false` when nobody listens any more, which ends that check's loop.
+pub(crate) trait Report: Clone + Send + Sync + 'static {
+    /// Take one result.
+    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> bool;
+}
+
+/// Run every check until `stop` says so or its sender is dropped. Dropping this future
+/// stops the checks too.
 pub(crate) async fn run(
     checks: Arc<[Scheduled]>,
-    health: WeakHealth,
+    report: impl Report,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut loops = JoinSet::new();
     for check in checks.iter().cloned() {
-        loops.spawn(check_loop(check, health.clone()));
+        loops.spawn(check_loop(check, report.clone()));
     }
     // Err: every handle is gone. Either way, stop.
     let _ = stop.wait_for(|stopped| *stopped).await;
@@ -58,15 +68,13 @@ pub(crate) async fn run(
     tracing::debug!("health: check engine stopped");
 }
 
-async fn check_loop(check: Scheduled, health: WeakHealth) {
+async fn check_loop(check: Scheduled, report: impl Report) {
     let mut jitter = Jitter::default();
     loop {
         let started = Instant::now();
         let result = run_once(&check).await;
-        let elapsed = started.elapsed();
-        match health.upgrade() {
-            Some(health) => health.record(&check, result, elapsed),
-            None => return,
+        if !report.report(&check, result, started.elapsed()) {
+            return;
         }
         tokio::time::sleep(check.interval + jitter.next(check.interval)).await;
     }

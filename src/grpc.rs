@@ -9,7 +9,7 @@
 //! | `""` (the whole server) | readiness passes: started, not draining, not refusing traffic, every critical component up |
 //! | each check or manual component, by its name | that component is up (`unknown` and `down` are `NOT_SERVING`) |
 //!
-//! While draining ([`Health::drain`], or the signal behind [`Health::shutdown_signal`]) every
+//! While draining ([`Health::mark_draining`], or the signal behind [`Health::shutdown_signal`]) every
 //! one of them answers `NOT_SERVING` at once. Any other name is `NOT_FOUND`.
 //!
 //! The task only reads snapshots: it never runs a check, and a `Check` call costs a map
@@ -29,8 +29,9 @@ use tonic_health::ServingStatus;
 use tonic_health::pb::health_server::HealthServer;
 use tonic_health::server::{HealthReporter, HealthService};
 
-use crate::snapshot::State;
-use crate::{Health, Probe, Snapshot};
+use crate::health::{Health, Snapshot};
+use crate::model::probe::Probe;
+use crate::model::state::State;
 
 /// The gRPC health service for a tonic server, reporting `health`'s state.
 ///
@@ -104,7 +105,7 @@ pub async fn health_service(health: &Health) -> HealthServer<HealthService> {
 /// assert_eq!(check("queue-consumer").await, ServingStatus::NotServing);
 ///
 /// health.mark_started();
-/// health.set_up("queue-consumer");
+/// health.mark_up("queue-consumer");
 /// tokio::time::sleep(Duration::from_millis(50)).await; // the task runs concurrently
 /// assert_eq!(check("").await, ServingStatus::Serving);
 /// assert_eq!(check("queue-consumer").await, ServingStatus::Serving);
@@ -194,8 +195,8 @@ fn serving(yes: bool) -> ServingStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ComponentStatus;
-    use crate::component::{Component, ComponentKind};
+    use crate::model::component::{Component, ComponentKind};
+    use crate::model::status::ComponentStatus;
 
     fn state(started: bool, draining: bool, components: &[(&str, ComponentStatus)]) -> State {
         let mut state = State::default();

@@ -2,7 +2,7 @@
 //!
 //! [`HealthLayer`] wraps a service and answers the health probes itself, before the
 //! request reaches authentication, rate limits or the application. It answers from a
-//! shared [`Health`] handle that the application and background tasks flip; every change
+//! shared [`Health`] handle that the application and background tasks mark; every change
 //! re-renders the bodies once, so a probe costs a clone of bytes and never waits on I/O.
 //!
 //! | probe | default path | 200 when |
@@ -14,9 +14,9 @@
 //!
 //! A failing probe answers `503`; a non-critical component that is down makes the status
 //! `degraded` and keeps `200`. Only `GET` and `HEAD` are answered, other methods get `405`
-//! with `Allow: GET, HEAD`. Every health response is `application/json` with
-//! `Cache-Control: no-store`. A path matches exactly (a query string is allowed); anything
-//! else goes to the inner service untouched.
+//! with `Allow: GET, HEAD`. Every health response carries `Cache-Control: no-store`. A path
+//! matches exactly (a query string is allowed); anything else goes to the inner service
+//! untouched.
 //!
 //! # Example
 //!
@@ -34,7 +34,7 @@
 //!     // A handler behind the layer reaches the handle through the request extensions
 //!     // (`handle_in_extensions(true)` below; or give it a clone, or use axum state).
 //!     .route("/admin/unready", post(|Extension(health): Extension<Health>| async move {
-//!         health.refuse_traffic("maintenance");
+//!         health.mark_refusing_traffic("maintenance");
 //!     }))
 //!     .layer(HealthLayer::new(health.clone()).handle_in_extensions(true)); // outermost
 //!
@@ -43,7 +43,7 @@
 //! assert_eq!(app.clone().oneshot(readyz()).await.unwrap().status(), 503);
 //!
 //! health.mark_started();
-//! health.set_up("queue-consumer");
+//! health.mark_up("queue-consumer");
 //! assert_eq!(app.clone().oneshot(readyz()).await.unwrap().status(), 200);
 //!
 //! let unready = Request::post("/admin/unready").body(Body::empty()).unwrap();
@@ -54,22 +54,22 @@
 //!
 //! # Dependency checks
 //!
-//! Checks run in a background engine ([`Health::spawn`]), each on its interval, with a
-//! timeout that drops the check's future, thresholds before a status flips, and panics
+//! Checks run in a background engine ([`Health::start_checks`]), each on its interval, with
+//! a timeout that drops the check's future, thresholds before a status flips, and panics
 //! caught. Probes read the last results and never wait for a check. A check is `unknown`
 //! (failing readiness) until its first result; results older than three intervals and a
 //! timeout (a stopped engine) count as failing.
 //!
-//! Built-in checks reuse the application's pool or client: [`checks::postgres`] (feature
-//! `postgres`, over a `sqlx::PgPool`), [`checks::redis`] (feature `redis`, over a redis-rs
-//! connection), [`checks::http`] (feature `http-check`) and [`checks::tcp`]. Any async
+//! Built-in checks reuse the application's pool or client (see [`checks`]): `postgres`
+//! over a `sqlx::PgPool` (feature `postgres`), `redis` over a redis-rs connection (feature
+//! `redis`), `http` over a hyper-util client (feature `http`), and [`checks::tcp`]. Any async
 //! closure returning `Result<(), E>` is a check too.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! use std::time::Duration;
-//! use tower_health::{Health, NamedCheck, Probe, Status};
+//! use tower_health::{ComponentStatus, Health, NamedCheck, Probe, Status};
 //!
 //! let health = Health::builder()
 //!     .check("cache-warm", || async { Ok::<(), String>(()) })
@@ -81,11 +81,11 @@
 //!     .interval(Duration::from_secs(5))
 //!     .build();
 //! health.mark_started();
-//! health.spawn();
+//! health.start_checks();
 //!
 //! let mut changes = health.subscribe();
 //! let snapshot = changes
-//!     .wait_for(|s| s.components().all(|(_, c)| c.status() != tower_health::ComponentStatus::Unknown))
+//!     .wait_for(|s| s.components().all(|(_, c)| c.status() != ComponentStatus::Unknown))
 //!     .await
 //!     .unwrap()
 //!     .clone();
@@ -94,65 +94,59 @@
 //! # }
 //! ```
 //!
-//! # Metrics
+//! # How the crate is laid out
 //!
-//! With the feature `metrics`, results and verdicts are recorded through the
-//! [`metrics`](https://docs.rs/metrics) facade into whatever recorder the application
-//! installed (e.g. `metrics-exporter-prometheus`). They are written when a check finishes
-//! and when the state changes; a scrape only reads the recorder and never runs a check.
+//! Data flows one way, and each module is one stage of it; a module imports only the
+//! stages before it:
 //!
-//! | name | type | labels | value |
-//! |---|---|---|---|
-//! | `health_check_status` | gauge | `check` | each check and manual component: `1` up, `0` down, `-1` unknown |
-//! | `health_check_duration_seconds` | histogram | `check` | how long each check run took (one sample per run) |
-//! | `health_check_consecutive_failures` | gauge | `check` | failures in a row up to the last result |
-//! | `health_probe_status` | gauge | `probe` (`liveness`, `readiness`, `startup`, `combined`) | `1` passing (ok or degraded), `0` failing |
+//! ```text
+//! checks ──► engine ──► health (handle: state, lifecycle, clock) ──► layer ──► response
+//!   (run on interval,      │ publishes a Snapshot on every change        ▲
+//!    timeout, thresholds)  ▼                                             │
+//!                      model (pure data, verdicts) ──► render (bodies) ──┘
+//! ```
 //!
-//! The metrics are described (unit and help text) once per process, on the first record:
-//! install the recorder at start, before the first check runs or the state first changes.
+//! - [`model`]: pure data and the verdict rules (state, lifecycle, component, status,
+//!   probe, transition). No tasks, no I/O.
+//! - [`checks`]: the [`Check`] trait, [`NamedCheck`], [`CheckError`], the built-in checks.
+//! - `engine` (internal): runs the checks and reports each result to what it is handed.
+//! - `render` (internal): bodies from the model (JSON, health+json, verbose text), as bytes.
+//! - [`health`]: the [`Health`] handle, split by job (builder, engine start and results,
+//!   lifecycle and component setters, clock, publishing, [`Snapshot`], details policy,
+//!   shutdown).
+//! - [`layer`]: [`HealthLayer`] and [`HealthService`], in tower-http's shape.
+//! - Integrations that read the handle: [`lint`] (configuration against the orchestrator's
+//!   probe settings), `grpc` (feature `grpc`) and `metrics` (feature `metrics`).
+//!
+//! # Cargo features
+//!
+//! None is on by default: the layer, the handle, the engine, closure and TCP checks need
+//! nothing else. Each feature is named after the module it enables.
+//!
+//! | feature | enables | on |
+//! |---|---|---|
+//! | `postgres` | `checks::postgres` | sqlx |
+//! | `redis` | `checks::redis` | redis-rs |
+//! | `http` | `checks::http`, `checks::http_with_client` | hyper-util's client |
+//! | `grpc` | `grpc`: the standard gRPC health service from the same state | tonic-health |
+//! | `metrics` | `metrics`: check and probe gauges and a duration histogram | the `metrics` facade |
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod accept;
-mod answer;
-mod body;
-mod builder;
-mod check;
 pub mod checks;
-mod component;
-mod details;
 mod engine;
-mod future;
-#[cfg(feature = "tonic")]
+#[cfg(feature = "grpc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 pub mod grpc;
-mod layer;
-mod lint;
+pub mod health;
+pub mod layer;
+pub mod lint;
 #[cfg(feature = "metrics")]
-mod metrics;
-mod named_check;
-mod paths;
-mod probe;
-mod query;
-mod redact;
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
+pub mod model;
 mod render;
-mod respond;
-mod service;
-mod shutdown;
-mod snapshot;
-mod state;
-mod status;
-mod transition;
 
-pub use body::ResponseBody;
-pub use builder::HealthBuilder;
-pub use check::{Check, CheckError, CheckFuture};
-pub use component::{Component, ComponentKind};
-pub use details::{Details, ProbeRequest};
-pub use future::ResponseFuture;
-pub use layer::HealthLayer;
-pub use lint::{ConfigWarning, Deployment, ProbeSettings};
-pub use named_check::NamedCheck;
-pub use probe::Probe;
-pub use service::HealthService;
-pub use snapshot::Snapshot;
-pub use state::Health;
-pub use status::{ComponentStatus, Status};
-pub use transition::Transition;
+pub use checks::{Check, CheckError, NamedCheck};
+pub use health::{Details, Health, HealthBuilder, Snapshot};
+pub use layer::{HealthLayer, HealthService};
+pub use model::{ComponentStatus, Probe, Status};

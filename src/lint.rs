@@ -1,12 +1,19 @@
-//! A linter for the health configuration against the orchestrator's probe settings.
+//! The configuration linter: a health configuration against the orchestrator's probe
+//! settings.
+//!
+//! Describe the deployment ([`Deployment`], [`ProbeSettings`]) and ask the handle:
+//! [`Health::lint`](crate::health::Health::lint) returns a [`ConfigWarning`] for each
+//! mistake (and logs it). The rules here read the configuration only; they never run a
+//! check.
 
 use std::time::Duration;
 
-use crate::Health;
+use crate::engine::Scheduled;
 
 /// The kubelet settings of one probe (`periodSeconds`, `timeoutSeconds`,
 /// `failureThreshold`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProbeSettings {
     /// How often the kubelet probes (`periodSeconds`).
     pub period: Duration,
@@ -33,11 +40,13 @@ impl ProbeSettings {
 }
 
 /// How the service is deployed: the probe settings, the shutdown timings and the expected
-/// start-up time, to check a [`Health`] against with [`Health::lint`].
+/// start-up time, to check a [`Health`](crate::health::Health) against with
+/// [`Health::lint`](crate::health::Health::lint).
 ///
 /// ```
 /// use std::time::Duration;
-/// use tower_health::{Deployment, Health, ProbeSettings};
+/// use tower_health::Health;
+/// use tower_health::lint::{Deployment, ProbeSettings};
 ///
 /// let health = Health::builder()
 ///     .check("database", || async { Ok::<(), String>(()) })
@@ -92,21 +101,23 @@ impl Deployment {
         self
     }
 
-    /// The drain delay given to [`Health::shutdown_signal`].
+    /// The drain delay given to
+    /// [`Health::shutdown_signal`](crate::health::Health::shutdown_signal).
     pub fn drain_delay(mut self, delay: Duration) -> Self {
         self.drain_delay = Some(delay);
         self
     }
 
     /// How long the application's own start-up work takes before
-    /// [`Health::mark_started`] (migrations, warm-up), at worst.
+    /// [`Health::mark_started`](crate::health::Health::mark_started) (migrations, warm-up),
+    /// at worst.
     pub fn expected_startup(mut self, duration: Duration) -> Self {
         self.expected_startup = duration;
         self
     }
 }
 
-/// One mistake found by [`Health::lint`].
+/// One mistake found by [`Health::lint`](crate::health::Health::lint).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigWarning {
     message: String,
@@ -125,96 +136,111 @@ impl std::fmt::Display for ConfigWarning {
     }
 }
 
-impl Health {
-    /// Check this configuration against how it is deployed, log each mistake at warn level
-    /// through `tracing`, and return them. Call it at start-up.
-    ///
-    /// It reports: a check timeout at or above a probe's `timeoutSeconds`; a startup budget
-    /// (`failureThreshold × periodSeconds` of the startup probe, or of liveness when there is
-    /// none) shorter than the expected start-up plus what the checks
-    /// [required for startup](crate::HealthBuilder::require_for_startup) need to pass once; a
-    /// and a drain delay at or above the termination grace period.
-    pub fn lint(&self, deployment: &Deployment) -> Vec<ConfigWarning> {
-        let mut warnings = Vec::new();
-        let mut warn = |message: String| warnings.push(ConfigWarning { message });
+/// Every mistake in `checks` (and the names among them that startup waits for) against
+/// `deployment`, each logged at warn level.
+pub(crate) fn lint(
+    checks: &[Scheduled],
+    startup_requires: &[String],
+    deployment: &Deployment,
+) -> Vec<ConfigWarning> {
+    let mut warnings = Vec::new();
+    let mut warn = |message: String| warnings.push(ConfigWarning { message });
 
-        let probes = [
-            ("livenessProbe", deployment.liveness),
-            ("readinessProbe", deployment.readiness),
-            ("startupProbe", deployment.startup),
-        ];
-        if let Some(check) = self.checks().iter().max_by_key(|check| check.timeout) {
-            for (probe, settings) in probes {
-                if let Some(settings) = settings.filter(|s| check.timeout >= s.timeout) {
-                    warn(format!(
-                        "check timeout of {:?} ({:?}) is at or above the {probe} timeoutSeconds \
-                         ({:?}): keep check timeouts below the probe timeout",
-                        check.name, check.timeout, settings.timeout
-                    ));
-                }
+    let probes = [
+        ("livenessProbe", deployment.liveness),
+        ("readinessProbe", deployment.readiness),
+        ("startupProbe", deployment.startup),
+    ];
+    if let Some(check) = checks.iter().max_by_key(|check| check.timeout) {
+        for (probe, settings) in probes {
+            if let Some(settings) = settings.filter(|s| check.timeout >= s.timeout) {
+                warn(format!(
+                    "check timeout of {:?} ({:?}) is at or above the {probe} timeoutSeconds \
+                     ({:?}): keep check timeouts below the probe timeout",
+                    check.name, check.timeout, settings.timeout
+                ));
             }
         }
-
-        let snapshot = self.snapshot();
-        let startup_requires = &snapshot.state.startup_requires;
-        let required: Duration = self
-            .checks()
-            .iter()
-            .filter(|check| startup_requires.iter().any(|name| **name == *check.name))
-            .map(|check| {
-                let successes = check.thresholds.successes;
-                check.timeout.saturating_mul(successes)
-                    + check.interval.saturating_mul(successes.saturating_sub(1))
-            })
-            .max()
-            .unwrap_or_default();
-        let needed = deployment.expected_startup + required;
-        let budget = deployment
-            .startup
-            .map(|s| ("startupProbe", s))
-            .or(deployment.liveness.map(|s| ("livenessProbe", s)));
-        if let Some((probe, settings)) = budget.filter(|(_, s)| s.budget() < needed) {
-            warn(format!(
-                "{probe} budget (failureThreshold × periodSeconds = {:?}) is shorter than start-up \
-                 may take ({:?}: expected start-up {:?} + required checks {:?}): the pod would be \
-                 restarted before it starts",
-                settings.budget(),
-                needed,
-                deployment.expected_startup,
-                required
-            ));
-        }
-
-        if let (Some(delay), Some(grace)) =
-            (deployment.drain_delay, deployment.termination_grace_period)
-            && delay >= grace
-        {
-            warn(format!(
-                "drain delay ({delay:?}) is at or above terminationGracePeriodSeconds \
-                 ({grace:?}): the pod is killed before in-flight requests finish; make the \
-                 grace period longer than the drain delay plus the longest request"
-            ));
-        }
-
-        for warning in &warnings {
-            tracing::warn!("health configuration: {warning}");
-        }
-        warnings
     }
+
+    let required: Duration = checks
+        .iter()
+        .filter(|check| startup_requires.iter().any(|name| **name == *check.name))
+        .map(|check| {
+            let successes = check.thresholds.successes;
+            check.timeout.saturating_mul(successes)
+                + check.interval.saturating_mul(successes.saturating_sub(1))
+        })
+        .max()
+        .unwrap_or_default();
+    let needed = deployment.expected_startup + required;
+    let budget = deployment
+        .startup
+        .map(|s| ("startupProbe", s))
+        .or(deployment.liveness.map(|s| ("livenessProbe", s)));
+    if let Some((probe, settings)) = budget.filter(|(_, s)| s.budget() < needed) {
+        warn(format!(
+            "{probe} budget (failureThreshold × periodSeconds = {:?}) is shorter than start-up \
+             may take ({:?}: expected start-up {:?} + required checks {:?}): the pod would be \
+             restarted before it starts",
+            settings.budget(),
+            needed,
+            deployment.expected_startup,
+            required
+        ));
+    }
+
+    if let (Some(delay), Some(grace)) =
+        (deployment.drain_delay, deployment.termination_grace_period)
+        && delay >= grace
+    {
+        warn(format!(
+            "drain delay ({delay:?}) is at or above terminationGracePeriodSeconds \
+             ({grace:?}): the pod is killed before in-flight requests finish; make the \
+             grace period longer than the drain delay plus the longest request"
+        ));
+    }
+
+    for warning in &warnings {
+        tracing::warn!("health configuration: {warning}");
+    }
+    warnings
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn health(timeout: Duration) -> Health {
-        Health::builder()
-            .check("db", || async { Ok::<(), String>(()) })
-            .timeout(timeout)
-            .interval(Duration::from_secs(5))
-            .success_threshold(2)
-            .require_for_startup("db")
-            .build()
+    use std::sync::Arc;
+
+    use crate::model::component::Thresholds;
+
+    /// A check `db`, required for startup, with `timeout`, a 5 s interval and two successes
+    /// to pass.
+    struct Config {
+        checks: Vec<Scheduled>,
+    }
+
+    impl Config {
+        fn lint(&self, deployment: &Deployment) -> Vec<ConfigWarning> {
+            lint(&self.checks, &["db".to_owned()], deployment)
+        }
+    }
+
+    fn health(timeout: Duration) -> Config {
+        let check = Scheduled {
+            name: "db".into(),
+            check: Arc::new(|| async { Ok::<(), String>(()) }),
+            interval: Duration::from_secs(5),
+            timeout,
+            thresholds: Thresholds {
+                failures: 3,
+                successes: 2,
+            },
+        };
+        Config {
+            checks: vec![check],
+        }
     }
 
     fn good() -> Deployment {

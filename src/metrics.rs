@@ -1,24 +1,39 @@
-//! Metrics through the [`metrics`](https://docs.rs/metrics) facade (feature `metrics`).
+//! Metrics through the [`metrics`](https://docs.rs/metrics) facade.
 //!
-//! The state calls two hooks: [`record_result`] after the engine applied a check result, and
-//! [`record_snapshot`] whenever it publishes a snapshot. Both only write values into whatever
-//! recorder the application installed; a scrape reads the recorder and never runs a check.
-//! The names and encodings are documented in the crate docs (`# Metrics`).
+//! Results and verdicts are written into whatever recorder the application installed (e.g.
+//! `metrics-exporter-prometheus`) when a check finishes and when the state changes; a
+//! scrape only reads the recorder and never runs a check.
+//!
+//! | name | type | labels | value |
+//! |---|---|---|---|
+//! | [`health_check_status`](CHECK_STATUS) | gauge | `check` | each check and manual component: `1` up, `0` down, `-1` unknown |
+//! | [`health_check_duration_seconds`](CHECK_DURATION) | histogram | `check` | how long each check run took (one sample per run) |
+//! | [`health_check_consecutive_failures`](CHECK_FAILURES) | gauge | `check` | failures in a row up to the last result |
+//! | [`health_probe_status`](PROBE_STATUS) | gauge | `probe` (`liveness`, `readiness`, `startup`, `combined`) | `1` passing (ok or degraded), `0` failing |
+//!
+//! The metrics are described (unit and help text) once per process, on the first record:
+//! install the recorder at start, before the first check runs or the state first changes.
+//!
+//! The [`Health`](crate::health::Health) handle calls two hooks: one after it applied a
+//! check result, one whenever it publishes a new state. They read the model only.
 
 use std::sync::Once;
 
 use ::metrics::{Gauge, Unit, describe_gauge, describe_histogram, gauge, histogram};
 
-use crate::{Component, ComponentStatus, Probe, Snapshot};
+use crate::model::component::Component;
+use crate::model::probe::Probe;
+use crate::model::state::State;
+use crate::model::status::ComponentStatus;
 
 /// The status of each check and manual component: 1 up, 0 down, -1 unknown.
-pub(crate) const CHECK_STATUS: &str = "health_check_status";
+pub const CHECK_STATUS: &str = "health_check_status";
 /// How long each check run took, in seconds.
-pub(crate) const CHECK_DURATION: &str = "health_check_duration_seconds";
+pub const CHECK_DURATION: &str = "health_check_duration_seconds";
 /// Failures in a row of each check up to its last result.
-pub(crate) const CHECK_FAILURES: &str = "health_check_consecutive_failures";
+pub const CHECK_FAILURES: &str = "health_check_consecutive_failures";
 /// The verdict of each probe: 1 passing (ok or degraded), 0 failing.
-pub(crate) const PROBE_STATUS: &str = "health_probe_status";
+pub const PROBE_STATUS: &str = "health_probe_status";
 
 /// Record one applied check result: its duration, its status and its failures in a row.
 ///
@@ -34,15 +49,15 @@ pub(crate) fn record_result(name: &str, component: &Component) {
         .set(f64::from(component.consecutive_failures()));
 }
 
-/// Record a published snapshot: the verdict of every probe and the status of every
-/// component (manual ones, and checks whose last result expired).
-pub(crate) fn record_snapshot(snapshot: &Snapshot) {
+/// Record a published state: the verdict of every probe and the status of every component
+/// (manual ones, and checks whose last result expired).
+pub(crate) fn record_state(state: &State) {
     describe_once();
     for probe in Probe::ALL {
-        let passing = snapshot.status(probe).is_passing();
+        let passing = state.status(probe).is_passing();
         probe_gauge(probe).set(if passing { 1.0 } else { 0.0 });
     }
-    for (name, component) in snapshot.components() {
+    for (name, component) in &state.components {
         gauge!(CHECK_STATUS, "check" => name.to_owned()).set(status_value(component.status()));
     }
 }
@@ -106,8 +121,7 @@ mod tests {
     use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 
     use super::*;
-    use crate::component::{ComponentKind, Thresholds};
-    use crate::{CheckError, Health};
+    use crate::model::component::{ComponentKind, Thresholds};
 
     const THRESHOLDS: Thresholds = Thresholds {
         failures: 3,
@@ -152,7 +166,7 @@ mod tests {
         }
     }
 
-    fn record(component: &mut Component, result: Result<(), CheckError>, took: Duration) {
+    fn record(component: &mut Component, result: Result<(), String>, took: Duration) {
         let fresh = Instant::now() + Duration::from_secs(60);
         component.record(result, took, THRESHOLDS, fresh);
     }
@@ -185,7 +199,7 @@ mod tests {
         // Two failures: down at once (from up it takes 3), two in a row.
         with_local_recorder(&recorder, || {
             for _ in 0..2 {
-                record(&mut component, Err(CheckError::new("boom")), Duration::ZERO);
+                record(&mut component, Err("boom".to_owned()), Duration::ZERO);
                 record_result("redis", &component);
             }
         });
@@ -193,7 +207,7 @@ mod tests {
         assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "redis")), 1.0);
         assert_eq!(gauge_value(&seen, CHECK_FAILURES, ("check", "redis")), 2.0);
         with_local_recorder(&recorder, || {
-            record(&mut component, Err(CheckError::new("boom")), Duration::ZERO);
+            record(&mut component, Err("boom".to_owned()), Duration::ZERO);
             record_result("redis", &component);
         });
         let seen = read(&snapshotter);
@@ -216,7 +230,9 @@ mod tests {
     }
 
     #[test]
-    fn published_snapshots_record_probes_and_manual_components() {
+    fn the_handle_records_every_published_state() {
+        // The hook as the handle calls it, on every change it publishes.
+        use crate::health::Health;
         let recorder = DebuggingRecorder::new();
         let snapshotter = recorder.snapshotter();
         let health = Health::builder().component("queue").build();
@@ -230,22 +246,22 @@ mod tests {
         assert_eq!(probe(&seen, Probe::Combined), 0.0);
         assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "queue")), -1.0);
 
-        with_local_recorder(&recorder, || health.set_up("queue"));
+        with_local_recorder(&recorder, || health.mark_up("queue"));
         let seen = read(&snapshotter);
         assert_eq!(probe(&seen, Probe::Readiness), 1.0);
         assert_eq!(probe(&seen, Probe::Combined), 1.0);
         assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "queue")), 1.0);
 
         with_local_recorder(&recorder, || {
-            health.set_down("queue", "consumer lagging");
+            health.mark_down("queue", "consumer lagging");
         });
         let seen = read(&snapshotter);
         assert_eq!(probe(&seen, Probe::Readiness), 0.0);
         assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "queue")), 0.0);
 
         with_local_recorder(&recorder, || {
-            health.set_up("queue");
-            health.drain();
+            health.mark_up("queue");
+            health.mark_draining();
         });
         let seen = read(&snapshotter);
         assert_eq!(probe(&seen, Probe::Readiness), 0.0, "draining");
@@ -254,16 +270,15 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_records_a_check_whose_result_expired() {
+    fn a_state_records_a_check_whose_result_expired() {
         let mut component = Component::new(ComponentKind::Check, true);
         record(&mut component, Ok(()), Duration::from_millis(1));
         assert!(component.expire(Instant::now() + Duration::from_secs(61)));
-        let mut state = crate::snapshot::State::default();
+        let mut state = State::default();
         state.components.insert("db".to_owned(), component);
-        let snapshot = Snapshot::new(state, 1);
         let recorder = DebuggingRecorder::new();
         let snapshotter = recorder.snapshotter();
-        with_local_recorder(&recorder, || record_snapshot(&snapshot));
+        with_local_recorder(&recorder, || record_state(&state));
         let seen = read(&snapshotter);
         assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "db")), 0.0);
         let readiness = ("probe", "readiness");
@@ -276,11 +291,10 @@ mod tests {
         let snapshotter = recorder.snapshotter();
         let mut component = Component::new(ComponentKind::Check, true);
         record(&mut component, Ok(()), Duration::from_millis(1));
-        let snapshot = Snapshot::new(Default::default(), 1);
         with_local_recorder(&recorder, || {
             describe();
             record_result("redis", &component);
-            record_snapshot(&snapshot);
+            record_state(&State::default());
         });
         let seen = read(&snapshotter);
         let expected = [

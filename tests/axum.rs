@@ -27,12 +27,12 @@ fn app(calls: &Calls, layer: HealthLayer) -> Router {
         .route(
             "/admin/unready",
             post(|Extension(health): Extension<Health>| async move {
-                health.refuse_traffic("held out");
+                health.mark_refusing_traffic("held out");
             }),
         )
         .route(
             "/admin/ready",
-            post(|Extension(health): Extension<Health>| async move { health.accept_traffic() }),
+            post(|Extension(health): Extension<Health>| async move { health.mark_accepting_traffic() }),
         )
         .merge(api)
         .fallback(any(count(calls.clone())))
@@ -75,7 +75,7 @@ async fn every_probe_follows_the_lifecycle() {
         assert_eq!(reply.json()["status"], "ok", "{path}");
     }
 
-    health.drain();
+    health.mark_draining();
     let ready = fetch(addr, "/readyz").await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.json()["reason"], "shutting down");
@@ -107,15 +107,15 @@ async fn broken_liveness_and_manual_components() {
         })
     );
 
-    health.set_up("consumer");
+    health.mark_up("consumer");
     let ready = fetch(addr, "/readyz").await;
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.json()["status"], "degraded");
 
-    health.set_up("report-cache");
+    health.mark_up("report-cache");
     assert_eq!(fetch(addr, "/readyz").await.json()["status"], "ok");
 
-    health.set_down("consumer", "rebalancing at broker-7:9092");
+    health.mark_down("consumer", "rebalancing at broker-7:9092");
     let ready = fetch(addr, "/readyz").await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.json()["checks"]["consumer"]["status"], "down");

@@ -85,7 +85,7 @@ async fn thresholds_hold_a_passing_check_up_for_a_few_failures() {
         .build();
     health.mark_started();
     let addr = serve(&health).await;
-    health.spawn();
+    health.start_checks();
 
     wait_until(&health, "flaky is up", |s| {
         s.component("flaky").unwrap().status().is_up()
@@ -139,7 +139,7 @@ async fn a_failing_non_critical_check_degrades_but_stays_ready() {
         .build();
     health.mark_started();
     let addr = serve(&health).await;
-    health.spawn();
+    health.start_checks();
 
     let ready = wait_for_status(addr, "/readyz", StatusCode::OK).await;
     assert_eq!(ready.json()["status"], "degraded");
@@ -174,7 +174,7 @@ async fn a_panicking_check_fails_and_the_engine_goes_on() {
         .build();
     health.mark_started();
     let addr = serve(&health).await;
-    health.spawn();
+    health.start_checks();
 
     wait_until(&health, "explodes is down", |s| {
         s.component("explodes").unwrap().status() == ComponentStatus::Down
@@ -215,7 +215,7 @@ async fn a_blackholed_dependency_times_out_and_probes_never_wait() {
         .build();
     slow.mark_started();
     let addr = serve(&slow).await;
-    slow.spawn();
+    slow.start_checks();
     let deadline = Instant::now() + NO_HANG;
     while hole.accepted() == 0 {
         assert!(Instant::now() < deadline, "the check never connected");
@@ -238,7 +238,7 @@ async fn a_blackholed_dependency_times_out_and_probes_never_wait() {
         .add_check(NamedCheck::new("search", checks::http(uri)).timeout(Duration::from_millis(100)))
         .interval(Duration::from_millis(50))
         .build();
-    quick.spawn();
+    quick.start_checks();
     wait_until(&quick, "search is down", |s| {
         s.component("search").unwrap().status() == ComponentStatus::Down
     })
@@ -263,7 +263,7 @@ async fn results_turn_stale_when_the_engine_stops() {
         .build();
     health.mark_started();
     let addr = serve(&health).await;
-    let engine = health.spawn();
+    let engine = health.start_checks();
     wait_for_status(addr, "/readyz", StatusCode::OK).await;
 
     health.stop_checks();
@@ -295,9 +295,9 @@ async fn the_engine_stops_when_the_last_handle_is_dropped() {
         .check("dep", switch.check())
         .interval(Duration::from_millis(10))
         .build();
-    let engine = health.spawn();
+    let engine = health.start_checks();
     // A second engine is refused: it ends at once and runs nothing.
-    tokio::time::timeout(NO_HANG, health.spawn())
+    tokio::time::timeout(NO_HANG, health.start_checks())
         .await
         .unwrap()
         .unwrap();
@@ -327,7 +327,7 @@ async fn a_probe_flood_does_not_run_checks() {
         .build();
     health.mark_started();
     let addr = serve(&health).await;
-    health.spawn();
+    health.start_checks();
     wait_for_status(addr, "/readyz", StatusCode::OK).await;
 
     let runs_before = switch.runs();

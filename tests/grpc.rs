@@ -109,7 +109,7 @@ async fn manual_components_lifecycle_and_drain_drive_the_grpc_statuses() {
     assert_eq!(next(&mut queue).await, NotServing);
 
     // A component has a status of its own; the server is not ready before it started.
-    health.set_up("queue");
+    health.mark_up("queue");
     assert_eq!(next(&mut queue).await, Serving);
     wait_for(&mut client, "queue", Serving).await;
     assert_eq!(check(&mut client, "").await, Ok(NotServing));
@@ -122,15 +122,15 @@ async fn manual_components_lifecycle_and_drain_drive_the_grpc_statuses() {
     assert_eq!(fetch(addr, "/readyz").await.status, StatusCode::OK);
 
     // A critical component down takes the server out; back up brings it back.
-    health.set_down("queue", "consumer lag");
+    health.mark_down("queue", "consumer lag");
     assert_eq!(next(&mut queue).await, NotServing);
     assert_eq!(next(&mut overall).await, NotServing);
-    health.set_up("queue");
+    health.mark_up("queue");
     assert_eq!(next(&mut queue).await, Serving);
     assert_eq!(next(&mut overall).await, Serving);
 
     // Draining: everything NOT_SERVING at once; liveness over HTTP unaffected.
-    health.drain();
+    health.mark_draining();
     assert_eq!(next(&mut overall).await, NotServing);
     assert_eq!(next(&mut queue).await, NotServing);
     assert_eq!(check(&mut client, "").await, Ok(NotServing));
@@ -153,7 +153,7 @@ async fn a_failing_non_critical_check_is_not_serving_while_the_server_is() {
         )
         .build();
     health.mark_started();
-    health.spawn();
+    health.start_checks();
     let addr = serve(&health).await;
     let mut client = connect(addr).await;
 
@@ -177,7 +177,7 @@ async fn checks_turn_not_serving_when_their_results_go_stale() {
         .timeout(Duration::from_millis(50))
         .build();
     health.mark_started();
-    health.spawn();
+    health.start_checks();
     let addr = serve(&health).await;
     let mut client = connect(addr).await;
     wait_for(&mut client, "cache", Serving).await;
@@ -194,7 +194,7 @@ async fn checks_turn_not_serving_when_their_results_go_stale() {
 async fn the_reporter_task_does_not_keep_the_state_alive() {
     let health = Health::builder().component("queue").build();
     health.mark_started();
-    health.set_up("queue");
+    health.mark_up("queue");
     let reporter = tonic_health::server::HealthReporter::new();
     let service = tonic_health::server::HealthService::from_health_reporter(reporter.clone());
     let task = tower_health::grpc::report(&health, reporter).await;

@@ -192,7 +192,7 @@ async fn tonic_serves_grpc_through_a_manual_drain() {
     let mut client = common::grpc_health_client(addr).await;
 
     let drained = Instant::now();
-    health.drain();
+    health.mark_draining();
     assert_eq!(
         fetch(addr, "/readyz").await.status,
         StatusCode::SERVICE_UNAVAILABLE

@@ -34,7 +34,7 @@ async fn health(details: Details) -> Health {
         .service_id("tower-health-tests")
         .build();
     health.mark_started();
-    health.spawn();
+    health.start_checks();
     let mut changes = health.subscribe();
     changes
         .wait_for(|s| {
@@ -314,20 +314,20 @@ async fn a_maintenance_window_lifts_itself() {
     health.mark_started();
     let (addr, _) = serve(&health).await;
 
-    health.maintenance("database upgrade", Some(Duration::from_millis(300)));
+    health.mark_in_maintenance("database upgrade", Some(Duration::from_millis(300)));
     let ready = fetch(addr, "/readyz").await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.json()["reason"], "database upgrade");
     assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
     wait_for_status(addr, "/readyz", StatusCode::OK).await;
 
-    health.maintenance("until lifted", None);
+    health.mark_in_maintenance("until lifted", None);
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(
         fetch(addr, "/readyz").await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
-    health.end_maintenance();
+    health.mark_out_of_maintenance();
     assert_eq!(fetch(addr, "/readyz").await.status, StatusCode::OK);
 }
 

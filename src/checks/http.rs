@@ -7,7 +7,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::rt::TokioExecutor;
 
-use crate::{Check, CheckError, CheckFuture};
+use super::check::{Check, CheckFuture};
+use super::error::CheckError;
 
 /// Passes when a GET of `uri` answers 2xx, over a plain-HTTP client made for the check.
 ///
@@ -45,7 +46,7 @@ where
 {
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
-            let uri = crate::redact::redact(&self.uri.to_string());
+            let uri = super::redact::redact(&self.uri.to_string());
             let response = self
                 .client
                 .get(self.uri.clone())

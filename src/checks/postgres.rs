@@ -2,7 +2,8 @@
 
 use sqlx::PgPool;
 
-use crate::{Check, CheckError, CheckFuture};
+use super::check::{Check, CheckFuture};
+use super::error::CheckError;
 
 /// Passes when a connection from `pool` answers `SELECT 1`.
 ///

@@ -2,7 +2,8 @@
 
 use redis::aio::ConnectionLike;
 
-use crate::{Check, CheckError, CheckFuture};
+use super::check::{Check, CheckFuture};
+use super::error::CheckError;
 
 /// Passes when Redis answers `PING` with `PONG` on `connection`.
 ///

@@ -1,6 +1,7 @@
 //! A TCP connect check.
 
-use crate::{Check, CheckError, CheckFuture};
+use super::check::{Check, CheckFuture};
+use super::error::CheckError;
 
 /// Passes when a TCP connection to `address` (`host:port`, resolved on each run) opens.
 ///

@@ -3,9 +3,10 @@
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Subject;
-use crate::component::Component;
-use crate::{Probe, Status};
+use super::subject::Subject;
+use crate::model::component::Component;
+use crate::model::probe::Probe;
+use crate::model::status::Status;
 
 pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     let Subject {
@@ -77,9 +78,11 @@ fn word(status: Status) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ComponentStatus;
-    use crate::component::ComponentKind;
-    use crate::snapshot::{Meta, Scope, State};
+    use crate::model::component::ComponentKind;
+    use crate::model::meta::Meta;
+    use crate::model::scope::Scope;
+    use crate::model::state::State;
+    use crate::model::status::ComponentStatus;
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
 

@@ -3,10 +3,10 @@
 use bytes::Bytes;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::Subject;
-use crate::Probe;
-use crate::component::Component;
-use crate::snapshot::Scope;
+use super::subject::Subject;
+use crate::model::component::Component;
+use crate::model::probe::Probe;
+use crate::model::scope::Scope;
 
 /// The JSON body of one probe.
 #[derive(serde::Serialize)]
@@ -86,9 +86,10 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ComponentStatus;
-    use crate::component::ComponentKind;
-    use crate::snapshot::{Lifecycle, Scope, State};
+    use crate::model::component::ComponentKind;
+    use crate::model::lifecycle::Lifecycle;
+    use crate::model::state::State;
+    use crate::model::status::ComponentStatus;
 
     fn body(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> serde_json::Value {
         serde_json::from_slice(&render(&Subject::new(state, probe, scope, reveal))).unwrap()

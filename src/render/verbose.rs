@@ -4,9 +4,10 @@ use std::fmt::Write;
 
 use bytes::Bytes;
 
-use super::Subject;
-use crate::snapshot::Scope;
-use crate::{Probe, Status};
+use super::subject::Subject;
+use crate::model::probe::Probe;
+use crate::model::scope::Scope;
+use crate::model::status::Status;
 
 pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     let Subject {
@@ -30,7 +31,9 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     for (name, component) in subject.listed() {
         let failure = (!component.status().is_up()).then(|| match (reveal, component.error()) {
             (true, Some(error)) => error,
-            _ if component.status() == crate::ComponentStatus::Unknown => "no result yet",
+            _ if component.status() == crate::model::status::ComponentStatus::Unknown => {
+                "no result yet"
+            }
             _ => "reason withheld",
         });
         let name = match component.is_critical() {
@@ -86,9 +89,9 @@ fn line(text: &mut String, name: &str, failure: Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ComponentStatus;
-    use crate::component::{Component, ComponentKind};
-    use crate::snapshot::{Scope, State};
+    use crate::model::component::{Component, ComponentKind};
+    use crate::model::state::State;
+    use crate::model::status::ComponentStatus;
 
     fn text(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> String {
         let body = render(&Subject::new(state, probe, scope, reveal));

@@ -3,10 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::component::{Component, ComponentKind, Thresholds};
+use super::{Details, Health};
+use crate::checks::{Check, NamedCheck};
 use crate::engine::Scheduled;
-use crate::snapshot::{Meta, State};
-use crate::{Check, Details, Health, NamedCheck};
+use crate::model::component::{Component, ComponentKind, Thresholds};
+use crate::model::meta::Meta;
+use crate::model::state::State;
 
 /// Configures a [`Health`]. Created by [`Health::builder`].
 ///
@@ -22,7 +24,7 @@ use crate::{Check, Details, Health, NamedCheck};
 ///     .timeout(Duration::from_secs(2))
 ///     .build();
 /// health.mark_started();
-/// health.set_up("queue-consumer");
+/// health.mark_up("queue-consumer");
 /// // The checks have not run yet: unknown counts as failing.
 /// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Down);
 /// ```
@@ -57,7 +59,7 @@ impl Default for HealthBuilder {
 
 impl HealthBuilder {
     /// Register a critical dependency check named `name`, run by the background engine
-    /// (see [`Health::spawn`]) with the builder's defaults.
+    /// (see [`Health::start_checks`]) with the builder's defaults.
     pub fn check(self, name: impl Into<String>, check: impl Check) -> Self {
         self.add_check(NamedCheck::new(name, check))
     }
@@ -69,7 +71,7 @@ impl HealthBuilder {
     }
 
     /// Register a critical manual component. It is `unknown` (failing readiness) until the
-    /// application calls [`Health::set_up`].
+    /// application calls [`Health::mark_up`].
     pub fn component(self, name: impl Into<String>) -> Self {
         self.manual(name.into(), true)
     }
@@ -175,7 +177,7 @@ impl HealthBuilder {
         self
     }
 
-    /// Build the handle. Checks run once the engine is started with [`Health::spawn`].
+    /// Build the handle. Checks run once the engine is started with [`Health::start_checks`].
     ///
     /// # Panics
     ///
@@ -255,7 +257,8 @@ mod tests {
 
     #[test]
     fn startup_waits_for_required_components_once() {
-        use crate::{Probe, Status};
+        use crate::model::probe::Probe;
+        use crate::model::status::Status;
         let health = Health::builder()
             .component("cache")
             .require_for_startup("cache")
@@ -264,9 +267,9 @@ mod tests {
         let snapshot = health.snapshot();
         assert_eq!(snapshot.status(Probe::Startup), Status::Down);
         assert!(!snapshot.is_started());
-        health.set_up("cache");
+        health.mark_up("cache");
         assert_eq!(health.snapshot().status(Probe::Startup), Status::Ok);
-        health.set_down("cache", "evicted");
+        health.mark_down("cache", "evicted");
         let snapshot = health.snapshot();
         assert_eq!(snapshot.status(Probe::Startup), Status::Ok, "a latch");
         assert_eq!(snapshot.status(Probe::Readiness), Status::Down);

@@ -8,7 +8,7 @@ use http::{Extensions, HeaderMap, Method, Uri};
 ///
 /// Health endpoints are public, so the default is [`Details::Never`]: names and statuses
 /// are shown, error texts are only logged. Set with
-/// [`HealthBuilder::details`](crate::HealthBuilder::details).
+/// [`HealthBuilder::details`](super::HealthBuilder::details).
 ///
 /// ```
 /// use tower_health::{Details, Health};
@@ -20,6 +20,7 @@ use http::{Extensions, HeaderMap, Method, Uri};
 ///     .build();
 /// ```
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub enum Details {
     /// Never reveal details (the default).
     #[default]

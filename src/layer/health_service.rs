@@ -7,11 +7,13 @@ use bytes::Bytes;
 use http::{Request, Response};
 use tower_service::Service;
 
-use crate::answer::answer;
-use crate::layer::Config;
-use crate::paths::Route;
-use crate::respond::respond;
-use crate::{Health, HealthLayer, ResponseBody, ResponseFuture};
+use super::answer::answer;
+use super::body::ResponseBody;
+use super::config::Config;
+use super::future::ResponseFuture;
+use super::health_layer::HealthLayer;
+use super::paths::Route;
+use crate::health::Health;
 
 /// A service that answers the health probes itself and forwards everything else to `S`.
 ///
@@ -114,8 +116,9 @@ impl<S> HealthService<S> {
     /// Answer a health request; kept out of line so a forwarded request's path stays short.
     #[inline(never)]
     fn probe<B>(&self, route: Route<'_>, request: &Request<B>) -> Response<Bytes> {
-        respond(request.method(), |head| {
-            answer(&self.config.health, route, request, head)
+        let config = &*self.config;
+        config.headers.by_method(request.method(), |head| {
+            answer(config, route, request, head)
         })
     }
 }

@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use tower_layer::Layer;
 
-use crate::paths::Paths;
-use crate::{Health, HealthService, Probe};
+use super::config::Config;
+use super::health_service::HealthService;
+use crate::health::Health;
+use crate::model::probe::Probe;
 
 /// A tower [`Layer`] that answers the health probes from a [`Health`] handle and forwards
 /// every other request to the service it wraps, untouched.
@@ -29,11 +31,10 @@ use crate::{Health, HealthService, Probe};
 /// # Around a whole axum router
 ///
 /// axum's `Router::layer` wraps every route on its own, and axum then clones and boxes the
-/// layered route and its response body on each request: any layer added that way costs a
-/// forwarded request about 1,800 more CPU instructions (measured by `benches/load.rs`).
-/// Wrapping the router instead puts the layer in front of routing, as a health layer
-/// belongs, at a fraction of that: about 270 instructions, or 570 with the mapping to
-/// axum's `Response` that `axum::serve` asks for.
+/// layered route and its response body on each request, which any layer added that way
+/// pays for. Wrapping the router instead puts the layer in front of routing, as a health
+/// layer belongs, at a fraction of that cost (the README's performance section has the
+/// figures, and `benches/load.rs` measures them).
 ///
 /// ```
 /// use axum::extract::Request;
@@ -55,26 +56,6 @@ use crate::{Health, HealthService, Probe};
 #[must_use]
 pub struct HealthLayer {
     config: Arc<Config>,
-}
-
-/// What a [`HealthService`] answers from and how it routes: the handle, the probe paths,
-/// and whether forwarded requests carry the handle. One `Arc` for all of it, so cloning the
-/// service (hyper-util and axum clone it for every request) costs one reference count.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) health: Health,
-    pub(crate) paths: Paths,
-    pub(crate) insert_handle: bool,
-}
-
-impl Config {
-    pub(crate) fn new(health: Health) -> Self {
-        Config {
-            health,
-            paths: Paths::default(),
-            insert_handle: false,
-        }
-    }
 }
 
 impl HealthLayer {
@@ -125,9 +106,9 @@ impl HealthLayer {
     /// `Extension(health): Extension<Health>`). Off by default.
     ///
     /// It is off because it is not free: `http`'s extensions map boxes the map and the
-    /// value, so every forwarded request would pay three small allocations and about 700
-    /// CPU instructions, whether a handler looks at the handle or not. Without it the layer
-    /// adds no allocation to a forwarded request. An app that already hands its handlers a
+    /// value, so every forwarded request would pay three small allocations, whether a
+    /// handler looks at the handle or not. Without it the layer adds no allocation to a
+    /// forwarded request. An app that already hands its handlers a
     /// clone (axum state, a captured clone) needs nothing more; one that wants the handle in
     /// the extensions turns this on.
     ///
@@ -143,7 +124,7 @@ impl HealthLayer {
     /// health.mark_started();
     /// let app = Router::new()
     ///     .route("/admin/unready", post(|Extension(health): Extension<Health>| async move {
-    ///         health.refuse_traffic("held out by an operator");
+    ///         health.mark_refusing_traffic("held out by an operator");
     ///     }))
     ///     .layer(HealthLayer::new(health.clone()).handle_in_extensions(true));
     ///

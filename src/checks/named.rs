@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Check;
+use super::check::Check;
 
 /// A [`Check`] with its name and options, for
-/// [`HealthBuilder::add_check`](crate::HealthBuilder::add_check).
+/// [`HealthBuilder::add_check`](crate::health::HealthBuilder::add_check).
 ///
 /// Options left unset take the builder's defaults.
 ///

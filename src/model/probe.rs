@@ -5,6 +5,7 @@
 /// Each probe has its own path (see [`Probe::default_path`]) and its own meaning; see the
 /// crate documentation for the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Probe {
     /// Is the process alive? Never depends on external dependencies. Default path `/healthz`.
     Liveness,

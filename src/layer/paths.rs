@@ -1,6 +1,6 @@
 //! Which request paths the layer answers, and matching them exactly.
 
-use crate::Probe;
+use crate::model::probe::Probe;
 
 /// What a health request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use http_body_util::Full;
 use pin_project_lite::pin_project;
 
 pin_project! {
-    /// The response body of [`HealthService`](crate::HealthService): a health answer, or the
+    /// The response body of [`HealthService`](super::HealthService): a health answer, or the
     /// inner service's body passed through untouched (never boxed).
     #[derive(Debug)]
     pub struct ResponseBody<B> {

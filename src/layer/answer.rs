@@ -3,19 +3,19 @@
 use bytes::Bytes;
 use http::{Request, Response};
 
-use crate::Health;
-use crate::accept::prefers_health_json;
-use crate::details::ProbeRequest;
-use crate::paths::Route;
-use crate::query::View;
-use crate::render::{Answer, Format, render};
-use crate::snapshot::Scope;
+use super::config::Config;
+use super::negotiate::prefers_health_json;
+use super::paths::Route;
+use super::view::View;
+use crate::health::ProbeRequest;
+use crate::model::scope::Scope;
+use crate::render::{Format, render};
 
-/// The response to a GET (or, with `head`, a HEAD) on a health path. Reads the published
-/// snapshot; renders per request only for `?exclude=` and `/<path>/<name>` (pure
+/// The response to a `GET` (or, with `head`, a `HEAD`) on a health path. Reads the
+/// published snapshot; renders per request only for `?exclude=` and `/<path>/<name>` (pure
 /// computation, no I/O).
 pub(crate) fn answer<B>(
-    health: &Health,
+    config: &Config,
     route: Route<'_>,
     request: &Request<B>,
     head: bool,
@@ -28,22 +28,22 @@ pub(crate) fn answer<B>(
     } else {
         Format::Json
     };
+    let health = &config.health;
+    let headers = &config.headers;
     let reveal = health.details().reveal(&ProbeRequest::new(request));
     health.with_snapshot(|snapshot| {
         let state = &snapshot.state;
         let scope = match route.component {
             Some(name) if !state.components.contains_key(name) => {
-                return Answer::no_such_component().response(head);
+                return headers.no_such_component(head);
             }
             Some(name) => Scope::Only(name),
             None if view.is_plain() => {
-                return snapshot
-                    .rendered
-                    .answer(state, route.probe, format, reveal)
-                    .response(head);
+                let body = snapshot.bodies.get(state, route.probe, format, reveal);
+                return headers.answer(body, head);
             }
             None => Scope::Exclude(&view.exclude),
         };
-        render(state, route.probe, scope, format, reveal).response(head)
+        headers.answer(&render(state, route.probe, scope, format, reveal), head)
     })
 }

@@ -1,58 +1,14 @@
-//! An immutable picture of the service's health at one moment.
+//! [`State`]: lifecycle and components, and the verdict rules every probe reads.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::time::Instant;
 
-use crate::component::Component;
-use crate::render::Rendered;
-use crate::{Probe, Status};
-
-/// What the application said about itself: started, draining, refusing traffic, broken.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Lifecycle {
-    pub(crate) started: bool,
-    pub(crate) draining: bool,
-    pub(crate) refusing: Option<String>,
-    pub(crate) broken: Option<String>,
-    pub(crate) maintenance: Option<Maintenance>,
-}
-
-/// Out of service for maintenance, until lifted or until a moment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Maintenance {
-    pub(crate) reason: String,
-    pub(crate) until: Option<Instant>,
-}
-
-/// What the service says about itself in the IETF health+json format.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Meta {
-    pub(crate) version: Option<String>,
-    pub(crate) release_id: Option<String>,
-    pub(crate) service_id: Option<String>,
-}
-
-/// Which components count toward a verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scope<'a> {
-    /// Every component (the probe's normal verdict).
-    All,
-    /// Every component but these (`?exclude=`).
-    Exclude(&'a [&'a str]),
-    /// This one component only (`/readyz/<name>`); the lifecycle does not count.
-    Only(&'a str),
-}
-
-impl Scope<'_> {
-    pub(crate) fn counts(&self, name: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Exclude(names) => !names.contains(&name),
-            Scope::Only(only) => *only == name,
-        }
-    }
-}
+use super::component::Component;
+use super::lifecycle::Lifecycle;
+use super::meta::Meta;
+use super::probe::Probe;
+use super::scope::Scope;
+use super::status::Status;
 
 /// The state the mutable parts of the handle write, before rendering.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,111 +20,8 @@ pub(crate) struct State {
     pub(crate) meta: Arc<Meta>,
 }
 
-/// An immutable picture of the service's health: lifecycle, every component, and the
-/// response bodies rendered from them.
-///
-/// Obtained from [`Health::snapshot`](crate::Health::snapshot) or, on every change, from
-/// [`Health::subscribe`](crate::Health::subscribe).
-///
-/// ```
-/// use tower_health::{Health, Probe, Status};
-///
-/// let health = Health::builder().component("queue").build();
-/// let snapshot = health.snapshot();
-/// assert!(!snapshot.is_started());
-/// assert_eq!(snapshot.status(Probe::Liveness), Status::Ok);
-/// assert_eq!(snapshot.status(Probe::Readiness), Status::Down);
-/// ```
-#[derive(Debug)]
-pub struct Snapshot {
-    pub(crate) state: State,
-    pub(crate) version: u64,
-    pub(crate) rendered: Rendered,
-    /// When something turns by itself: the oldest check result stops vouching for its
-    /// check, or a maintenance window ends.
-    pub(crate) expires_at: Option<Instant>,
-}
-
-impl Snapshot {
-    pub(crate) fn new(state: State, version: u64) -> Self {
-        let rendered = Rendered::new(&state);
-        let maintenance_until = state.lifecycle.maintenance.as_ref().and_then(|m| m.until);
-        let expires_at = state
-            .components
-            .values()
-            .filter_map(|component| component.fresh_until)
-            .chain(maintenance_until)
-            .min();
-        Snapshot {
-            state,
-            version,
-            rendered,
-            expires_at,
-        }
-    }
-
-    /// Whether some check's last result is too old to vouch for it, or a maintenance window
-    /// is over: the snapshot no longer tells the truth until refreshed.
-    #[inline]
-    pub(crate) fn is_expired(&self) -> bool {
-        self.expires_at.is_some_and(|at| at <= Instant::now())
-    }
-
-    /// A number that grows by one with every change of the state.
-    pub fn version(&self) -> u64 {
-        self.version
-    }
-
-    /// Whether [`Health::mark_started`](crate::Health::mark_started) has been called and
-    /// every check [required for startup](crate::HealthBuilder::require_for_startup) has
-    /// passed once.
-    pub fn is_started(&self) -> bool {
-        self.state.is_started()
-    }
-
-    /// Whether the service is draining before shutdown.
-    pub fn is_draining(&self) -> bool {
-        self.state.lifecycle.draining
-    }
-
-    /// The reason given to [`Health::refuse_traffic`](crate::Health::refuse_traffic), while
-    /// in force.
-    pub fn refusing_reason(&self) -> Option<&str> {
-        self.state.lifecycle.refusing.as_deref()
-    }
-
-    /// The reason given to [`Health::maintenance`](crate::Health::maintenance), while in force.
-    pub fn maintenance_reason(&self) -> Option<&str> {
-        let maintenance = self.state.lifecycle.maintenance.as_ref();
-        maintenance.map(|maintenance| maintenance.reason.as_str())
-    }
-
-    /// The reason given to [`Health::mark_broken`](crate::Health::mark_broken), while in force.
-    pub fn broken_reason(&self) -> Option<&str> {
-        self.state.lifecycle.broken.as_deref()
-    }
-
-    /// Every component, by name in ascending order.
-    pub fn components(&self) -> impl Iterator<Item = (&str, &Component)> {
-        self.state
-            .components
-            .iter()
-            .map(|(name, component)| (name.as_str(), component))
-    }
-
-    /// One component by name.
-    pub fn component(&self, name: &str) -> Option<&Component> {
-        self.state.components.get(name)
-    }
-
-    /// The verdict of a probe.
-    pub fn status(&self, probe: Probe) -> Status {
-        self.state.status(probe)
-    }
-}
-
 impl State {
-    /// Started: [`Health::mark_started`](crate::Health::mark_started) was called and every
+    /// Started: [`Health::mark_started`](crate::health::Health::mark_started) was called and every
     /// check required for startup has passed once. Both are latches.
     pub(crate) fn is_started(&self) -> bool {
         self.lifecycle.started
@@ -243,7 +96,8 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ComponentKind, ComponentStatus};
+    use crate::model::component::ComponentKind;
+    use crate::model::status::ComponentStatus;
 
     fn started() -> State {
         State {

@@ -3,14 +3,14 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::Health;
+use super::Health;
 
 impl Health {
     /// A future for a server's graceful shutdown (axum's `with_graceful_shutdown`, tonic's
     /// `serve_with_shutdown`, hyper-util's graceful shutdown) that resolves only after the
     /// service has drained:
     ///
-    /// 1. it waits for SIGTERM, Ctrl-C (SIGINT), or a call to [`Health::drain`];
+    /// 1. it waits for SIGTERM, Ctrl-C (SIGINT), or a call to [`Health::mark_draining`];
     /// 2. it starts draining: readiness answers 503 (`"shutting down"`) at once, liveness
     ///    stays 200, and requests keep being served normally;
     /// 3. after `delay` (long enough for endpoint controllers and load balancers to stop
@@ -32,7 +32,7 @@ impl Health {
     /// # }
     /// ```
     ///
-    /// If the process cannot listen for signals (rare), only [`Health::drain`] starts the
+    /// If the process cannot listen for signals (rare), only [`Health::mark_draining`] starts the
     /// drain; the failure is logged.
     pub fn shutdown_signal(&self, delay: Duration) -> impl Future<Output = ()> + Send + 'static {
         let health = self.clone();
@@ -44,7 +44,7 @@ impl Health {
                     tracing::info!("health: drain requested: draining for {delay:?}");
                 }
             }
-            health.drain();
+            health.mark_draining();
             tokio::time::sleep(delay).await;
             tracing::info!("health: drain delay over; stopping");
         }
@@ -87,7 +87,8 @@ async fn termination() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Probe, Status};
+    use crate::model::probe::Probe;
+    use crate::model::status::Status;
 
     #[tokio::test(start_paused = true)]
     async fn drain_turns_readiness_down_at_once_and_resolves_after_the_delay() {
@@ -99,7 +100,7 @@ mod tests {
         assert!(!shutdown.is_finished());
 
         let drained_at = tokio::time::Instant::now();
-        health.drain();
+        health.mark_draining();
         let snapshot = health.snapshot();
         assert_eq!(snapshot.status(Probe::Readiness), Status::Down);
         assert_eq!(snapshot.status(Probe::Liveness), Status::Ok);

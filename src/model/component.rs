@@ -4,15 +4,16 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use crate::{CheckError, ComponentStatus};
+use super::status::ComponentStatus;
 
 /// Where a component's status comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ComponentKind {
-    /// Set by the application through [`Health::set_up`](crate::Health::set_up) and
-    /// [`Health::set_down`](crate::Health::set_down).
+    /// Set by the application through [`Health::mark_up`](crate::health::Health::mark_up)
+    /// and [`Health::mark_down`](crate::health::Health::mark_down).
     Manual,
-    /// Written by the background engine from a dependency [`Check`](crate::Check).
+    /// Written by the background engine from a dependency [`Check`](crate::checks::Check).
     Check,
 }
 
@@ -110,14 +111,14 @@ impl Component {
         self.last_checked
     }
 
-    /// Apply one check result.
+    /// Apply one check result: `Ok` or the failure's message.
     ///
     /// From `unknown`, a failure turns the check `down` at once and `successes` successes
     /// turn it `up`; a passing check turns `down` after `failures` failures in a row, a
     /// failing one `up` after `successes` successes in a row.
     pub(crate) fn record(
         &mut self,
-        result: Result<(), CheckError>,
+        result: Result<(), String>,
         duration: Duration,
         thresholds: Thresholds,
         fresh_until: Instant,
@@ -137,7 +138,7 @@ impl Component {
             Err(error) => {
                 self.consecutive_failures = self.consecutive_failures.saturating_add(1);
                 self.consecutive_successes = 0;
-                self.error = Some(error.message().to_owned());
+                self.error = Some(error);
                 let threshold = match self.status {
                     ComponentStatus::Up => thresholds.failures,
                     _ => 1,
@@ -179,11 +180,7 @@ mod tests {
     };
 
     fn record(component: &mut Component, ok: bool) -> Change {
-        let result = if ok {
-            Ok(())
-        } else {
-            Err(CheckError::new("boom"))
-        };
+        let result = if ok { Ok(()) } else { Err("boom".to_owned()) };
         let fresh = Instant::now() + Duration::from_secs(60);
         component.record(result, Duration::from_millis(1), THRESHOLDS, fresh)
     }

@@ -46,6 +46,7 @@ impl std::fmt::Display for Status {
 
 /// The status of one component: a dependency check or a manually set component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ComponentStatus {
     /// No result yet. Counts as failing for readiness.
     Unknown,

@@ -8,10 +8,10 @@ use bytes::Bytes;
 use http::Response;
 use pin_project_lite::pin_project;
 
-use crate::ResponseBody;
+use super::body::ResponseBody;
 
 pin_project! {
-    /// The response future of [`HealthService`](crate::HealthService).
+    /// The response future of [`HealthService`](super::HealthService).
     #[derive(Debug)]
     pub struct ResponseFuture<F> {
         #[pin]

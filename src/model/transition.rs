@@ -1,8 +1,9 @@
 //! [`Transition`]: one component changing status, for listeners.
 
-use crate::ComponentStatus;
+use super::status::ComponentStatus;
 
-/// A component changed status. Received from [`Health::transitions`](crate::Health::transitions).
+/// A component changed status. Received from
+/// [`Health::transitions`](crate::health::Health::transitions).
 ///
 /// Every transition is also logged through `tracing`: `info` when a component comes up,
 /// `warn` (with the error text) when it goes down.
@@ -31,20 +32,6 @@ impl Transition {
             from,
             to,
             error: error.map(str::to_owned),
-        }
-    }
-
-    /// Log it: `info` when recovering, `warn` when failing.
-    pub(crate) fn log(&self) {
-        let name = &self.name;
-        match self.to {
-            ComponentStatus::Up => tracing::info!(name, from = %self.from, "health: {name} is up"),
-            to => tracing::warn!(
-                name,
-                from = %self.from,
-                error = self.error.as_deref().unwrap_or(""),
-                "health: {name} is {to}"
-            ),
         }
     }
 }

@@ -1,0 +1,71 @@
+//! The clock: what time changes by itself (a check result turning stale, a maintenance
+//! window ending), applied when it happens.
+
+use std::sync::atomic::Ordering;
+
+use tokio::time::Instant;
+
+use super::Health;
+use crate::model::transition::Transition;
+
+impl Health {
+    /// Apply what time has changed: checks whose last result is too old turn `down`, a
+    /// maintenance window that is over lifts.
+    pub(super) fn expire(&self) {
+        self.update(|state| {
+            let now = Instant::now();
+            let mut changed = false;
+            for (name, component) in &mut state.components {
+                let from = component.status;
+                if component.expire(now) {
+                    let error = component.error.as_deref();
+                    self.announce(Transition::new(name, from, component.status, error));
+                    changed = true;
+                }
+            }
+            let maintenance = &mut state.lifecycle.maintenance;
+            if maintenance
+                .as_ref()
+                .and_then(|m| m.until)
+                .is_some_and(|until| until <= now)
+            {
+                tracing::info!("health: maintenance window over");
+                *maintenance = None;
+                changed = true;
+            }
+            changed
+        });
+    }
+
+    /// Start, once and when inside a tokio runtime, the task that applies what time changes
+    /// when it happens, so subscribers see it even when nothing reads the state. It holds
+    /// no strong handle and ends with the last one.
+    pub(super) fn start_clock(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.inner.clock_started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let weak = self.downgrade();
+        let mut changes = self.subscribe();
+        runtime.spawn(async move {
+            loop {
+                let expires_at = changes.borrow_and_update().expires_at;
+                let expired = async {
+                    match expires_at {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    changed = changes.changed() => if changed.is_err() { return },
+                    () = expired => match weak.upgrade() {
+                        Some(health) => health.expire(),
+                        None => return,
+                    },
+                }
+            }
+        });
+    }
+}

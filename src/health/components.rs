@@ -1,0 +1,88 @@
+//! The manual component setters: the application says a part of it is up or down.
+
+use super::Health;
+use crate::model::component::{Component, ComponentKind};
+use crate::model::status::ComponentStatus;
+use crate::model::transition::Transition;
+
+impl Health {
+    /// Mark a manual component (e.g. `"queue-consumer"`) passing. A name not registered with
+    /// [`HealthBuilder::component`](super::HealthBuilder::component) is added as a critical
+    /// component.
+    pub fn mark_up(&self, name: &str) {
+        self.set_component(name, ComponentStatus::Up, None);
+    }
+
+    /// Mark a manual component failing. The reason is kept in the snapshot and logged, but
+    /// not shown in public bodies.
+    pub fn mark_down(&self, name: &str, reason: impl Into<String>) {
+        self.set_component(name, ComponentStatus::Down, Some(reason.into()));
+    }
+
+    fn set_component(&self, name: &str, status: ComponentStatus, error: Option<String>) {
+        self.update(|state| {
+            let component = match state.components.get_mut(name) {
+                Some(component) if component.kind == ComponentKind::Check => {
+                    tracing::warn!(
+                        name,
+                        "health: {name} is a check; its status is not set by hand"
+                    );
+                    return false;
+                }
+                Some(component) => component,
+                None => state
+                    .components
+                    .entry(name.to_owned())
+                    .or_insert_with(|| Component::new(ComponentKind::Manual, true)),
+            };
+            if component.status != status {
+                let transition = Transition::new(name, component.status, status, error.as_deref());
+                self.announce(transition);
+            }
+            let changed = component.status != status || component.error != error;
+            component.ever_up |= status.is_up();
+            component.status = status;
+            component.error = error;
+            changed
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::probe::Probe;
+    use crate::model::status::Status;
+
+    #[test]
+    fn manual_components_flip_readiness() {
+        let health = Health::default();
+        health.mark_started();
+        health.mark_down("consumer", "rebalancing");
+        let snapshot = health.snapshot();
+        assert_eq!(snapshot.status(Probe::Readiness), Status::Down);
+        let component = snapshot.component("consumer").unwrap();
+        assert_eq!(component.error(), Some("rebalancing"));
+        assert_eq!(component.kind(), ComponentKind::Manual);
+        health.mark_up("consumer");
+        assert_eq!(health.snapshot().status(Probe::Readiness), Status::Ok);
+        assert_eq!(
+            health.snapshot().component("consumer").unwrap().error(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_check_is_not_marked_by_hand() {
+        let health = Health::builder()
+            .check("db", || async { Ok::<(), String>(()) })
+            .build();
+        health.mark_up("db");
+        let snapshot = health.snapshot();
+        assert_eq!(snapshot.version(), 0);
+        assert_eq!(
+            snapshot.component("db").unwrap().status(),
+            ComponentStatus::Unknown
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! Starting and stopping the [engine](crate::engine), and taking its results into the state.
+
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{Health, WeakHealth};
+use crate::checks::CheckError;
+use crate::engine::{self, Report, Scheduled};
+use crate::model::transition::Transition;
+
+impl Health {
+    /// Start the background engine on the current tokio runtime: every registered check
+    /// runs on its interval from now on, concurrently.
+    ///
+    /// The engine stops on [`stop_checks`](Health::stop_checks), when the last handle is
+    /// dropped, or when the returned task is aborted. Only the first call starts an
+    /// engine; later calls return a task that ends at once.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use tower_health::{Health, Probe, Status};
+    ///
+    /// let health = Health::builder()
+    ///     .check("always", || async { Ok::<(), String>(()) })
+    ///     .build();
+    /// health.mark_started();
+    /// let engine = health.start_checks();
+    ///
+    /// let mut changes = health.subscribe();
+    /// changes.wait_for(|s| s.status(Probe::Readiness) == Status::Ok).await.unwrap();
+    ///
+    /// health.stop_checks();
+    /// engine.await.unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When called outside a tokio runtime. Use [`run_checks`](Health::run_checks) to drive
+    /// the engine yourself.
+    pub fn start_checks(&self) -> tokio::task::JoinHandle<()> {
+        self.start_clock();
+        tokio::spawn(self.run_checks())
+    }
+
+    /// The background engine as a future to drive yourself (see
+    /// [`start_checks`](Health::start_checks)). It needs a tokio runtime with a timer when
+    /// polled.
+    pub fn run_checks(&self) -> impl Future<Output = ()> + Send + 'static {
+        let first = !self.inner.engine_started.swap(true, Ordering::SeqCst);
+        let checks = self.inner.checks.clone();
+        let weak = self.downgrade();
+        let stop = self.inner.stop.subscribe();
+        async move {
+            if let Some(health) = weak.upgrade() {
+                health.start_clock();
+            }
+            if first {
+                engine::run(checks, weak, stop).await;
+            } else {
+                tracing::warn!("health: check engine already started; not starting another");
+            }
+        }
+    }
+
+    /// Stop the background engine: no check runs after this returns to the runtime. The
+    /// checks' last results turn stale after three intervals, failing readiness.
+    pub fn stop_checks(&self) {
+        self.inner.stop.send_replace(true);
+    }
+
+    /// The registered checks.
+    pub(super) fn checks(&self) -> &[Scheduled] {
+        &self.inner.checks
+    }
+
+    /// Write one check result from the engine.
+    fn record(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) {
+        let margin = self.inner.refresh_margin;
+        self.update(|state| {
+            let Some(component) = state.components.get_mut(&*check.name) else {
+                return false;
+            };
+            let now = Instant::now();
+            let from = component.status;
+            let result = result.map_err(CheckError::into_message);
+            let change =
+                component.record(result, took, check.thresholds, now + check.stale_after());
+            #[cfg(feature = "metrics")]
+            crate::metrics::record_result(&check.name, component);
+            if change.status {
+                let error = component.error.as_deref();
+                self.announce(Transition::new(&check.name, from, component.status, error));
+            }
+            // Also republish before the published snapshot would turn stale, so a running
+            // engine keeps it fresh without re-rendering on every unchanged result.
+            let published = self.inner.snapshot.borrow().expires_at;
+            change.visible || published.is_some_and(|until| until <= now + margin)
+        });
+    }
+}
+
+/// The engine reports to a handle that does not keep the state alive: once the last
+/// [`Health`] is gone, its results have nowhere to go and each check's loop ends.
+impl Report for WeakHealth {
+    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> bool {
+        match self.upgrade() {
+            Some(health) => {
+                health.record(check, result, took);
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The handle: the shared [`Health`] state that the application, the engine and the
+//! servers all hold.
+//!
+//! The handle is where the flow meets: [`HealthBuilder`] configures it, it starts the
+//! [engine](crate::engine) and takes its results, the application marks it (lifecycle and
+//! manual components), a clock applies what time changes, and every change publishes a new
+//! [`Snapshot`] (the state with its pre-rendered bodies) on a `tokio::sync::watch`. The
+//! layer, the gRPC bridge and any listener read those snapshots; none of them runs a check.
+//!
+//! One file per job: [`builder`](HealthBuilder), `engine` (start, stop, results), `lifecycle`
+//! and `components` (the setters), `clock`, `publish` (change → snapshot → subscribers),
+//! [`Snapshot`], [`Details`] (who sees error texts), `shutdown` and `lint`.
+
+mod builder;
+mod clock;
+mod components;
+mod details;
+mod engine;
+mod lifecycle;
+mod lint;
+mod publish;
+mod shutdown;
+mod snapshot;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch};
+
+pub use builder::HealthBuilder;
+pub use details::{Details, ProbeRequest};
+pub use snapshot::Snapshot;
+
+use crate::engine::Scheduled;
+use crate::model::state::State;
+use crate::model::transition::Transition;
+
+/// A cheap, cloneable handle to the health state of a service.
+///
+/// Background tasks, the application and the handlers behind
+/// [`HealthLayer`](crate::layer::HealthLayer) mark it; the layer answers probes from the
+/// [`Snapshot`] it publishes. Every change re-renders the response bodies once, so answering
+/// a probe never does more than clone bytes.
+///
+/// The setters say what the service now is, `mark_<state>`, each with its opposite where
+/// there is a way back: [`mark_up`](Health::mark_up) / [`mark_down`](Health::mark_down)
+/// (a manual component), [`mark_refusing_traffic`](Health::mark_refusing_traffic) /
+/// [`mark_accepting_traffic`](Health::mark_accepting_traffic),
+/// [`mark_in_maintenance`](Health::mark_in_maintenance) /
+/// [`mark_out_of_maintenance`](Health::mark_out_of_maintenance),
+/// [`mark_broken`](Health::mark_broken) / [`mark_alive`](Health::mark_alive);
+/// [`mark_started`](Health::mark_started) and [`mark_draining`](Health::mark_draining) are
+/// one-way. The check engine is started and stopped:
+/// [`start_checks`](Health::start_checks) / [`stop_checks`](Health::stop_checks)
+/// ([`run_checks`](Health::run_checks) to drive it yourself).
+///
+/// Handlers reach it as any shared value: a captured clone, axum state, or — with
+/// [`HealthLayer::handle_in_extensions`](crate::layer::HealthLayer::handle_in_extensions) —
+/// the request extensions (in axum: `Extension(health): Extension<Health>`).
+///
+/// ```
+/// use tower_health::{Health, Probe, Status};
+///
+/// let health = Health::builder().component("queue-consumer").build();
+/// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Down);
+///
+/// health.mark_started();
+/// health.mark_up("queue-consumer");
+/// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Ok);
+///
+/// health.mark_refusing_traffic("maintenance");
+/// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Down);
+/// assert_eq!(health.snapshot().status(Probe::Liveness), Status::Ok);
+///
+/// health.mark_accepting_traffic();
+/// assert_eq!(health.snapshot().status(Probe::Readiness), Status::Ok);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Health {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// The writers' copy of the state; every change goes through it in order.
+    state: Mutex<State>,
+    /// The published snapshot. Probes borrow it, never waiting on a writer's work.
+    snapshot: watch::Sender<Arc<Snapshot>>,
+    /// The registered checks, for the engine.
+    checks: Arc<[Scheduled]>,
+    /// Republish when the published snapshot would turn stale within this long.
+    refresh_margin: Duration,
+    /// Set once an engine has been started.
+    engine_started: AtomicBool,
+    /// `true` asks the engine to stop; dropped with the last handle, which stops it too.
+    stop: watch::Sender<bool>,
+    /// Who sees error details in bodies.
+    details: Details,
+    /// Set once the clock task (applying what time changes) has been started.
+    clock_started: AtomicBool,
+    /// Component status changes, for listeners.
+    transitions: broadcast::Sender<Transition>,
+}
+
+/// A handle that does not keep the state alive: what the engine and the clock hold.
+#[derive(Debug, Clone)]
+struct WeakHealth(Weak<Inner>);
+
+impl WeakHealth {
+    fn upgrade(&self) -> Option<Health> {
+        self.0.upgrade().map(|inner| Health { inner })
+    }
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Health::builder().build()
+    }
+}
+
+impl Health {
+    /// Start configuring a [`Health`].
+    pub fn builder() -> HealthBuilder {
+        HealthBuilder::default()
+    }
+
+    fn from_parts(state: State, checks: Vec<Scheduled>, details: Details) -> Self {
+        let first = Arc::new(Snapshot::new(state.clone(), 0));
+        #[cfg(feature = "metrics")]
+        crate::metrics::record_state(&first.state);
+        let (snapshot, _) = watch::channel(first);
+        let refresh_margin = checks
+            .iter()
+            .map(|check| check.interval)
+            .min()
+            .unwrap_or_default();
+        Health {
+            inner: Arc::new(Inner {
+                state: Mutex::new(state),
+                snapshot,
+                checks: checks.into(),
+                refresh_margin,
+                engine_started: AtomicBool::new(false),
+                stop: watch::Sender::new(false),
+                details,
+                clock_started: AtomicBool::new(false),
+                transitions: broadcast::Sender::new(64),
+            }),
+        }
+    }
+
+    fn downgrade(&self) -> WeakHealth {
+        WeakHealth(Arc::downgrade(&self.inner))
+    }
+
+    /// Who sees error details in bodies.
+    pub(crate) fn details(&self) -> &Details {
+        &self.inner.details
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handle_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Health>();
+    }
+}

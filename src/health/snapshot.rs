@@ -1,0 +1,134 @@
+//! [`Snapshot`]: the state at one moment, with the bodies rendered from it.
+
+use tokio::time::Instant;
+
+use crate::model::component::Component;
+use crate::model::probe::Probe;
+use crate::model::state::State;
+use crate::model::status::Status;
+use crate::render::Bodies;
+
+/// An immutable picture of the service's health: lifecycle, every component, and the
+/// response bodies rendered from them.
+///
+/// Obtained from [`Health::snapshot`](super::Health::snapshot) or, on every change, from
+/// [`Health::subscribe`](super::Health::subscribe).
+///
+/// ```
+/// use tower_health::{Health, Probe, Status};
+///
+/// let health = Health::builder().component("queue").build();
+/// let snapshot = health.snapshot();
+/// assert!(!snapshot.is_started());
+/// assert_eq!(snapshot.status(Probe::Liveness), Status::Ok);
+/// assert_eq!(snapshot.status(Probe::Readiness), Status::Down);
+/// ```
+#[derive(Debug)]
+pub struct Snapshot {
+    pub(crate) state: State,
+    pub(crate) version: u64,
+    pub(crate) bodies: Bodies,
+    /// When something turns by itself: the oldest check result stops vouching for its
+    /// check, or a maintenance window ends.
+    pub(crate) expires_at: Option<Instant>,
+}
+
+impl Snapshot {
+    pub(crate) fn new(state: State, version: u64) -> Self {
+        let bodies = Bodies::new(&state);
+        let maintenance_until = state.lifecycle.maintenance.as_ref().and_then(|m| m.until);
+        let expires_at = state
+            .components
+            .values()
+            .filter_map(|component| component.fresh_until)
+            .chain(maintenance_until)
+            .min();
+        Snapshot {
+            state,
+            version,
+            bodies,
+            expires_at,
+        }
+    }
+
+    /// Whether some check's last result is too old to vouch for it, or a maintenance window
+    /// is over: the snapshot no longer tells the truth until refreshed.
+    #[inline]
+    pub(crate) fn is_expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at <= Instant::now())
+    }
+
+    /// A number that grows by one with every change of the state.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether [`Health::mark_started`](super::Health::mark_started) has been called and
+    /// every check [required for startup](super::HealthBuilder::require_for_startup) has
+    /// passed once.
+    pub fn is_started(&self) -> bool {
+        self.state.is_started()
+    }
+
+    /// Whether the service is draining before shutdown.
+    pub fn is_draining(&self) -> bool {
+        self.state.lifecycle.draining
+    }
+
+    /// The reason given to
+    /// [`Health::mark_refusing_traffic`](super::Health::mark_refusing_traffic), while in
+    /// force.
+    pub fn refusing_reason(&self) -> Option<&str> {
+        self.state.lifecycle.refusing.as_deref()
+    }
+
+    /// The reason given to
+    /// [`Health::mark_in_maintenance`](super::Health::mark_in_maintenance), while in force.
+    pub fn maintenance_reason(&self) -> Option<&str> {
+        let maintenance = self.state.lifecycle.maintenance.as_ref();
+        maintenance.map(|maintenance| maintenance.reason.as_str())
+    }
+
+    /// The reason given to [`Health::mark_broken`](super::Health::mark_broken), while in force.
+    pub fn broken_reason(&self) -> Option<&str> {
+        self.state.lifecycle.broken.as_deref()
+    }
+
+    /// Every component, by name in ascending order.
+    pub fn components(&self) -> impl Iterator<Item = (&str, &Component)> {
+        self.state
+            .components
+            .iter()
+            .map(|(name, component)| (name.as_str(), component))
+    }
+
+    /// One component by name.
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.state.components.get(name)
+    }
+
+    /// The verdict of a probe.
+    pub fn status(&self, probe: Probe) -> Status {
+        self.state.status(probe)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Format;
+
+    #[test]
+    fn bodies_follow_the_state() {
+        let mut state = State::default();
+        let status = |snapshot: &Snapshot| {
+            let body = snapshot
+                .bodies
+                .get(&snapshot.state, Probe::Startup, Format::Json, false);
+            body.status
+        };
+        assert_eq!(status(&Snapshot::new(state.clone(), 0)), Status::Down);
+        state.lifecycle.started = true;
+        assert_eq!(status(&Snapshot::new(state, 1)), Status::Ok);
+    }
+}

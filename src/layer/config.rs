@@ -1,0 +1,29 @@
+//! [`Config`]: what a [`HealthService`](super::HealthService) answers from and how it
+//! routes, shared by the layer and every service it makes.
+
+use super::paths::Paths;
+use super::response::Headers;
+use crate::health::Health;
+
+/// What a [`HealthService`](super::HealthService) answers from and how it routes: the
+/// handle, the probe paths, whether forwarded requests carry the handle, and the headers
+/// every answer starts from. One `Arc` for all of it, so cloning the
+/// service (hyper-util and axum clone it for every request) costs one reference count.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) health: Health,
+    pub(crate) paths: Paths,
+    pub(crate) insert_handle: bool,
+    pub(crate) headers: Headers,
+}
+
+impl Config {
+    pub(crate) fn new(health: Health) -> Self {
+        Config {
+            health,
+            paths: Paths::default(),
+            insert_handle: false,
+            headers: Headers::default(),
+        }
+    }
+}

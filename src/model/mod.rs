@@ -1,0 +1,22 @@
+//! The model: pure data and the verdict rules, the first stage every other one reads.
+//!
+//! What the service is at one moment ([`State`](state::State): the [lifecycle](lifecycle),
+//! every [`Component`] and its [`ComponentStatus`]), what each [`Probe`] answers from it
+//! ([`Status`]), and the [`Transition`]s a component goes through. No tasks, no I/O, no
+//! HTTP serving: the engine writes results into this model through the
+//! [`Health`](crate::health::Health) handle, and renderers, the layer and the integrations
+//! read it.
+
+pub(crate) mod component;
+pub(crate) mod lifecycle;
+pub(crate) mod meta;
+pub(crate) mod probe;
+pub(crate) mod scope;
+pub(crate) mod state;
+pub(crate) mod status;
+pub(crate) mod transition;
+
+pub use component::{Component, ComponentKind};
+pub use probe::Probe;
+pub use status::{ComponentStatus, Status};
+pub use transition::Transition;
