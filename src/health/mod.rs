@@ -2,7 +2,7 @@
 //! servers all hold.
 //!
 //! The handle is where the flow meets: [`HealthBuilder`] configures it, it starts the
-//! [engine](crate::engine) and takes its results, the application marks it (lifecycle and
+//! engine (which runs the checks) and takes its results, the application marks it (lifecycle and
 //! manual components), a clock applies what time changes, and every change publishes a new
 //! [`Snapshot`] (the state with its pre-rendered bodies) on a `tokio::sync::watch`. The
 //! layer, the gRPC bridge and any listener read those snapshots; none of them runs a check.

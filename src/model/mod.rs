@@ -1,7 +1,7 @@
 //! The model: pure data and the verdict rules, the first stage every other one reads.
 //!
-//! What the service is at one moment ([`State`](state::State): the [lifecycle](lifecycle),
-//! every [`Component`] and its [`ComponentStatus`]), what each [`Probe`] answers from it
+//! What the service is at one moment (its state: the lifecycle the application marks, every
+//! [`Component`] and its [`ComponentStatus`]), what each [`Probe`] answers from it
 //! ([`Status`]), and the [`Transition`]s a component goes through. No tasks, no I/O, no
 //! HTTP serving: the engine writes results into this model through the
 //! [`Health`](crate::health::Health) handle, and renderers, the layer and the integrations
