@@ -62,9 +62,16 @@ impl Config {
     }
 }
 
+/// Logs to stdout, reads (and prints) its configuration from the environment, serves until
+/// SIGTERM/Ctrl-C. Exit code 2 when a setting does not parse, 1 when serving fails, 0 after
+/// a clean shutdown.
 #[tokio::main]
 async fn main() -> ExitCode {
-    common::main(Config::from_env, run).await
+    common::log_to_stdout();
+    let Ok(config) = Config::from_env().inspect_err(common::print_error) else {
+        return ExitCode::from(2);
+    };
+    common::exit_code(run(config).await)
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {

@@ -4,14 +4,16 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{Calls, fetch, raw, send};
+use common::client::{fetch, raw, send};
+use common::serve::{Calls, serve_counting};
 use http::{Method, StatusCode};
-use tower_health::{Health, HealthLayer};
+use tower_health::Health;
 
+/// A started health behind the layer, over a counting app.
 async fn start() -> (SocketAddr, Calls) {
     let health = Health::default();
     health.mark_started();
-    common::serve_counting(HealthLayer::new(health)).await
+    serve_counting(&health).await
 }
 
 /// The status code of a raw HTTP/1.1 answer.

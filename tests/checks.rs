@@ -2,24 +2,13 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::deps::{Blackhole, Proxy, Redis, database_url};
+use common::deps::{Blackhole, Proxy, Redis, database_options, free_port, pg_addr};
+use common::serve::serve_axum;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgPoolOptions;
 use tower_health::{Check, checks};
-
-fn pg_options(url: &str) -> PgConnectOptions {
-    url.parse()
-        .expect("TOWER_HEALTH_TEST_DATABASE_URL is not a PostgreSQL URL")
-}
-
-fn pg_addr(options: &PgConnectOptions) -> SocketAddr {
-    format!("{}:{}", options.get_host(), options.get_port())
-        .parse()
-        .expect("the test database must be on an IP address")
-}
 
 /// Run `check` until it passes again, for at most about five seconds.
 async fn recovers(check: &impl Check, what: &str) {
@@ -44,8 +33,8 @@ fn manager(url: &str) -> ConnectionManager {
 
 #[tokio::test]
 async fn postgres_check_follows_the_database_through_a_cut() {
-    let options = pg_options(&database_url());
-    let mut proxy = Proxy::start(pg_addr(&options)).await;
+    let options = database_options();
+    let mut proxy = Proxy::start(pg_addr()).await;
     let pool = PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(1))
@@ -66,7 +55,7 @@ async fn postgres_check_follows_the_database_through_a_cut() {
 
 #[tokio::test]
 async fn postgres_wrong_password_is_a_clear_failure_without_the_password() {
-    let options = pg_options(&database_url()).password("not-the-Password-42");
+    let options = database_options().password("not-the-Password-42");
     let pool = PgPoolOptions::new()
         .acquire_timeout(Duration::from_secs(2))
         .connect_lazy_with(options);
@@ -119,7 +108,7 @@ async fn http_check_wants_2xx() {
         "/broken",
         get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
     );
-    let addr = common::serve_axum(app).await;
+    let addr = serve_axum(app).await;
 
     let ok = checks::http(format!("http://{addr}/ok").parse().unwrap());
     ok.check().await.unwrap();
@@ -156,7 +145,7 @@ async fn tcp_check_against_real_listeners() {
         .check()
         .await
         .unwrap();
-    let closed = common::deps::free_port();
+    let closed = free_port();
     assert!(
         checks::tcp(format!("127.0.0.1:{closed}"))
             .check()

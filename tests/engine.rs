@@ -3,24 +3,16 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::routing::get;
+use common::NO_HANG;
+use common::client::{fetch, wait_for_status};
 use common::deps::Blackhole;
-use common::{NO_HANG, fetch, wait_for_status};
+use common::serve::serve_counting;
 use http::StatusCode;
-use tower_health::{ComponentStatus, Health, HealthLayer, NamedCheck, Probe, Status, checks};
-
-async fn serve(health: &Health) -> SocketAddr {
-    let app = Router::new()
-        .route("/", get(|| async { "app" }))
-        .layer(HealthLayer::new(health.clone()));
-    common::serve_axum(app).await
-}
+use tower_health::{ComponentStatus, Health, NamedCheck, Probe, Status, checks};
 
 /// A closure check that counts its runs and fails while `failing` is set.
 #[derive(Clone, Default)]
@@ -84,7 +76,7 @@ async fn thresholds_hold_a_passing_check_up_for_a_few_failures() {
         .interval(Duration::from_millis(20))
         .build();
     health.mark_started();
-    let addr = serve(&health).await;
+    let (addr, _) = serve_counting(&health).await;
     health.start_checks();
 
     wait_until(&health, "flaky is up", |s| {
@@ -138,7 +130,7 @@ async fn a_failing_non_critical_check_degrades_but_stays_ready() {
         .interval(Duration::from_millis(20))
         .build();
     health.mark_started();
-    let addr = serve(&health).await;
+    let (addr, _) = serve_counting(&health).await;
     health.start_checks();
 
     let ready = wait_for_status(addr, "/readyz", StatusCode::OK).await;
@@ -173,7 +165,7 @@ async fn a_panicking_check_fails_and_the_engine_goes_on() {
         .interval(Duration::from_millis(20))
         .build();
     health.mark_started();
-    let addr = serve(&health).await;
+    let (addr, _) = serve_counting(&health).await;
     health.start_checks();
 
     wait_until(&health, "explodes is down", |s| {
@@ -214,7 +206,7 @@ async fn a_blackholed_dependency_times_out_and_probes_never_wait() {
         )
         .build();
     slow.mark_started();
-    let addr = serve(&slow).await;
+    let (addr, _) = serve_counting(&slow).await;
     slow.start_checks();
     let deadline = Instant::now() + NO_HANG;
     while hole.accepted() == 0 {
@@ -262,7 +254,7 @@ async fn results_turn_stale_when_the_engine_stops() {
         .timeout(Duration::from_millis(30))
         .build();
     health.mark_started();
-    let addr = serve(&health).await;
+    let (addr, _) = serve_counting(&health).await;
     let engine = health.start_checks();
     wait_for_status(addr, "/readyz", StatusCode::OK).await;
 
@@ -326,7 +318,7 @@ async fn a_probe_flood_does_not_run_checks() {
         .interval(interval)
         .build();
     health.mark_started();
-    let addr = serve(&health).await;
+    let (addr, _) = serve_counting(&health).await;
     health.start_checks();
     wait_for_status(addr, "/readyz", StatusCode::OK).await;
 

@@ -2,59 +2,19 @@
 
 mod common;
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
-
 use bytes::Bytes;
-use common::{Calls, fetch, send};
-use http::{Method, Request, Response, StatusCode};
+use common::client::{fetch, send};
+use common::serve::{Calls, serve_hyper};
+use http::{Method, Request, StatusCode};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
-use tower::ServiceBuilder;
 use tower_health::{Health, HealthLayer};
-
-/// Serve `HealthLayer` over a counting `service_fn` that reports whether the handle was
-/// in its request's extensions.
-async fn serve(health: Health, calls: Calls) -> SocketAddr {
-    serve_with(HealthLayer::new(health), calls).await
-}
-
-async fn serve_with(layer: HealthLayer, calls: Calls) -> SocketAddr {
-    let service =
-        ServiceBuilder::new()
-            .layer(layer)
-            .service_fn(move |request: Request<Incoming>| {
-                calls.hit();
-                let has_handle = request.extensions().get::<Health>().is_some();
-                async move {
-                    let body = format!("inner, handle in extensions: {has_handle}");
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(body))))
-                }
-            });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let service = TowerToHyperService::new(service.clone());
-            tokio::spawn(async move {
-                let _ = auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    addr
-}
 
 #[tokio::test]
 async fn probes_and_pass_through_on_plain_hyper() {
     let health = Health::default();
     let calls = Calls::default();
-    let addr = serve(health.clone(), calls.clone()).await;
+    let addr = serve_hyper(HealthLayer::new(health.clone()), calls.clone()).await;
 
     assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
     assert_eq!(
@@ -81,7 +41,7 @@ async fn probes_and_pass_through_on_plain_hyper() {
 async fn http2_prior_knowledge_probe() {
     let health = Health::default();
     health.mark_started();
-    let addr = serve(health, Calls::default()).await;
+    let addr = serve_hyper(HealthLayer::new(health), Calls::default()).await;
 
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut sender, connection) =
@@ -104,7 +64,7 @@ async fn the_handle_goes_into_the_extensions_when_asked() {
     health.mark_started();
     let calls = Calls::default();
     let layer = HealthLayer::new(health).handle_in_extensions(true);
-    let addr = serve_with(layer, calls.clone()).await;
+    let addr = serve_hyper(layer, calls.clone()).await;
     assert_eq!(fetch(addr, "/readyz").await.status, StatusCode::OK);
     let passed = fetch(addr, "/x").await;
     assert_eq!(passed.text(), "inner, handle in extensions: true");

@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{Calls, fetch, send, wait_for_status};
+use common::client::{fetch, send, wait_for_status};
+use common::serve::serve_counting;
 use http::{Method, StatusCode};
-use tower_health::{ComponentStatus, Details, Health, HealthLayer, NamedCheck};
+use tower_health::{ComponentStatus, Details, Health, NamedCheck};
 
 const SECRET_ERROR: &str = "connect postgres://app:hunter2@db.internal:5432/app: refused";
 
@@ -46,14 +46,10 @@ async fn health(details: Details) -> Health {
     health
 }
 
-async fn serve(health: &Health) -> (SocketAddr, Calls) {
-    common::serve_counting(HealthLayer::new(health.clone())).await
-}
-
 #[tokio::test]
 async fn verbose_lists_every_check_kube_style() {
     let health = health(Details::Never).await;
-    let (addr, calls) = serve(&health).await;
+    let (addr, calls) = serve_counting(&health).await;
 
     let ready = fetch(addr, "/readyz?verbose").await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -77,7 +73,7 @@ async fn verbose_lists_every_check_kube_style() {
 #[tokio::test]
 async fn exclude_leaves_checks_out_of_the_verdict() {
     let health = health(Details::Never).await;
-    let (addr, _) = serve(&health).await;
+    let (addr, _) = serve_counting(&health).await;
 
     let ready = fetch(addr, "/readyz?exclude=redis").await;
     assert_eq!(ready.status, StatusCode::OK);
@@ -108,7 +104,7 @@ async fn exclude_leaves_checks_out_of_the_verdict() {
 #[tokio::test]
 async fn one_check_on_its_own_path() {
     let health = health(Details::Never).await;
-    let (addr, calls) = serve(&health).await;
+    let (addr, calls) = serve_counting(&health).await;
 
     let database = fetch(addr, "/readyz/database").await;
     assert_eq!(database.status, StatusCode::OK);
@@ -157,7 +153,7 @@ async fn one_check_on_its_own_path() {
 #[tokio::test]
 async fn health_json_when_the_client_prefers_it() {
     let health = health(Details::Never).await;
-    let (addr, _) = serve(&health).await;
+    let (addr, _) = serve_counting(&health).await;
 
     let ietf = send(
         addr,
@@ -218,7 +214,7 @@ async fn health_json_when_the_client_prefers_it() {
 #[tokio::test]
 async fn details_are_withheld_unless_the_policy_reveals_them() {
     let withheld = health(Details::Never).await;
-    let (addr, _) = serve(&withheld).await;
+    let (addr, _) = serve_counting(&withheld).await;
     for (path, accept) in [
         ("/readyz", "*/*"),
         ("/health", "*/*"),
@@ -250,7 +246,7 @@ async fn details_are_withheld_unless_the_policy_reveals_them() {
             .is_some_and(|token| token == "let-me-see")
     }))
     .await;
-    let (addr, _) = serve(&token).await;
+    let (addr, _) = serve_counting(&token).await;
     let without = fetch(addr, "/readyz").await;
     assert!(
         !without.text().contains("db.internal"),
@@ -299,7 +295,7 @@ async fn details_are_withheld_unless_the_policy_reveals_them() {
     assert!(!wrong.text().contains("db.internal"));
 
     let always = health(Details::Always).await;
-    let (addr, _) = serve(&always).await;
+    let (addr, _) = serve_counting(&always).await;
     assert!(
         fetch(addr, "/health")
             .await
@@ -312,7 +308,7 @@ async fn details_are_withheld_unless_the_policy_reveals_them() {
 async fn a_maintenance_window_lifts_itself() {
     let health = Health::default();
     health.mark_started();
-    let (addr, _) = serve(&health).await;
+    let (addr, _) = serve_counting(&health).await;
 
     health.mark_in_maintenance("database upgrade", Some(Duration::from_millis(300)));
     let ready = fetch(addr, "/readyz").await;
@@ -334,7 +330,7 @@ async fn a_maintenance_window_lifts_itself() {
 #[tokio::test]
 async fn odd_queries_are_harmless() {
     let health = health(Details::Never).await;
-    let (addr, calls) = serve(&health).await;
+    let (addr, calls) = serve_counting(&health).await;
     for query in [
         "?",
         "?&&&",

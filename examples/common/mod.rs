@@ -1,9 +1,9 @@
-//! Configuration from the environment, shared by the example servers.
+//! Logging, configuration from the environment and dependency checks, shared by the
+//! example servers.
 // Each example uses the part it needs.
 #![allow(dead_code)]
 
 use std::fmt::Display;
-use std::future::Future;
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,31 +12,27 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower_health::{HealthBuilder, checks};
 
-/// Log to stdout (`RUST_LOG`, default `info`), read the configuration, and run: exit 2 on a
-/// configuration error, 1 when running fails, 0 after a clean shutdown.
-pub(crate) async fn main<C, F>(
-    config: impl FnOnce() -> Result<C, String>,
-    run: impl FnOnce(C) -> F,
-) -> ExitCode
-where
-    F: Future<Output = Result<(), Box<dyn std::error::Error>>>,
-{
+/// Log to stdout, at the level `RUST_LOG` asks for (default `info`).
+pub(crate) fn log_to_stdout() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let config = match config() {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(config).await {
+}
+
+/// Print an error that ends the program, on stderr.
+pub(crate) fn print_error(error: &impl Display) {
+    eprintln!("error: {error}");
+}
+
+/// The exit code after serving: 0 after a clean shutdown; 1, with the error printed, when
+/// serving failed.
+pub(crate) fn exit_code(served: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            print_error(&error);
             ExitCode::FAILURE
         }
     }

@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sqlx::postgres::PgConnectOptions;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -18,6 +19,32 @@ pub fn database_url() -> String {
              postgres://USER:PASSWORD@127.0.0.1:PORT/DB"
         )
     })
+}
+
+/// [`database_url`], parsed.
+pub fn database_options() -> PgConnectOptions {
+    database_url()
+        .parse()
+        .expect("TOWER_HEALTH_TEST_DATABASE_URL is not a PostgreSQL URL")
+}
+
+/// The address of the test database, to put a [`Proxy`] in front of it.
+pub fn pg_addr() -> SocketAddr {
+    let options = database_options();
+    format!("{}:{}", options.get_host(), options.get_port())
+        .parse()
+        .expect("the test database must be on an IP address")
+}
+
+/// [`database_url`] with `proxy` in place of the database's address.
+pub fn database_url_through(proxy: &Proxy) -> String {
+    let url = database_url();
+    let (scheme_and_user, rest) = url.rsplit_once('@').expect("database URL with user");
+    let path = rest
+        .split_once('/')
+        .map(|(_, path)| path)
+        .unwrap_or("postgres");
+    format!("{scheme_and_user}@{}/{path}", proxy.addr)
 }
 
 /// A free port on 127.0.0.1 (bound and released).

@@ -1,11 +1,14 @@
-//! The example programs, run as processes and talked to over real HTTP.
-
-mod common;
+//! `examples/server.rs`, the reference server: its app, admin routes, start-up delay,
+//! configuration, and its drain on SIGTERM and Ctrl-C.
 
 use std::process::Command;
 
-use common::{Example, example_binary, fetch, send, wait_for_status};
 use http::{Method, StatusCode};
+
+use crate::common::client::{fetch, send, wait_for_status};
+use crate::common::deps::free_port;
+use crate::common::drain::drains_on_signal;
+use crate::common::examples::{Example, example_binary};
 
 #[tokio::test]
 async fn reference_server_guards_the_app_but_not_the_probes() {
@@ -125,10 +128,7 @@ async fn reference_server_prints_its_configuration_without_secrets() {
 
 #[tokio::test]
 async fn reference_server_warns_about_settings_that_do_not_fit_its_manifests() {
-    let unreachable = format!(
-        "postgres://app:pw@127.0.0.1:{}/app",
-        common::deps::free_port()
-    );
+    let unreachable = format!("postgres://app:pw@127.0.0.1:{}/app", free_port());
     let server = Example::start(
         "server",
         &[
@@ -154,13 +154,21 @@ async fn reference_server_warns_about_settings_that_do_not_fit_its_manifests() {
     );
 }
 
+const TOKEN: &[(&str, &str)] = &[("authorization", "Bearer dev-token")];
+
 #[tokio::test]
-async fn hyper_and_tonic_examples_answer_probes() {
-    for name in ["hyper", "tonic"] {
-        let example = Example::start(name, &[]);
-        let live = fetch(example.addr, "/healthz").await;
-        assert_eq!(live.status, StatusCode::OK, "{name}");
-        assert_eq!(live.header("cache-control"), "no-store");
-        wait_for_status(example.addr, "/readyz", StatusCode::OK).await;
-    }
+async fn axum_reference_server_drains_on_sigterm() {
+    drains_on_signal(
+        "server",
+        "TERM",
+        "/api/items",
+        Some("/api/slow?ms=2500"),
+        TOKEN,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn axum_reference_server_drains_on_ctrl_c() {
+    drains_on_signal("server", "INT", "/", None, &[]).await;
 }

@@ -1,21 +1,22 @@
-//! Graceful shutdown over real sockets: on SIGTERM (or Ctrl-C, or `drain()`), readiness turns
-//! 503 at once, requests keep being served through the drain delay, in-flight requests
-//! complete, and the process exits cleanly. For axum, hyper and tonic.
-
-mod common;
+//! The graceful drain every example program promises, checked on a process: on a signal,
+//! readiness turns 503 at once, requests keep being served through the drain delay,
+//! in-flight requests complete, and the process exits cleanly.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Example, NO_HANG, fetch, send, wait_for_status};
 use http::{Method, StatusCode};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::NO_HANG;
+use super::client::{fetch, send, wait_for_status};
+use super::examples::Example;
+
 /// Generous: long enough that the load can stop well before the drain ends.
-const DELAY: Duration = Duration::from_millis(3000);
+pub const DELAY: Duration = Duration::from_millis(3000);
 
 /// Requests looping on `path` from several clients until stopped; counts and failures.
 struct Load {
@@ -77,7 +78,7 @@ impl Load {
 }
 
 /// Run the drain sequence against an example process and check every promise.
-async fn drains_on_signal(
+pub async fn drains_on_signal(
     name: &str,
     signal: &str,
     load_path: &'static str,
@@ -134,84 +135,4 @@ async fn drains_on_signal(
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "{name} still accepts connections after exiting"
     );
-}
-
-const TOKEN: &[(&str, &str)] = &[("authorization", "Bearer dev-token")];
-
-#[tokio::test]
-async fn axum_reference_server_drains_on_sigterm() {
-    drains_on_signal(
-        "server",
-        "TERM",
-        "/api/items",
-        Some("/api/slow?ms=2500"),
-        TOKEN,
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn axum_reference_server_drains_on_ctrl_c() {
-    drains_on_signal("server", "INT", "/", None, &[]).await;
-}
-
-#[tokio::test]
-async fn hyper_example_drains_on_sigterm() {
-    drains_on_signal("hyper", "TERM", "/", Some("/slow?ms=2500"), &[]).await;
-}
-
-#[tokio::test]
-async fn tonic_example_drains_on_sigterm() {
-    // The load is HTTP/1.1 probes of liveness on the gRPC port; gRPC calls are checked in
-    // the in-process test below.
-    drains_on_signal("tonic", "TERM", "/healthz", None, &[]).await;
-}
-
-#[tokio::test]
-async fn tonic_serves_grpc_through_a_manual_drain() {
-    use tonic::transport::Server;
-    use tonic::transport::server::TcpIncoming;
-    use tonic_health::pb::HealthCheckRequest;
-    use tower_health::{Health, HealthLayer};
-
-    let health = Health::default();
-    health.mark_started();
-    let (_reporter, grpc_health) = tonic_health::server::health_reporter();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(
-        Server::builder()
-            .accept_http1(true)
-            .layer(HealthLayer::new(health.clone()))
-            .add_service(grpc_health)
-            .serve_with_incoming_shutdown(
-                TcpIncoming::from(listener),
-                health.shutdown_signal(DELAY),
-            ),
-    );
-    let mut client = common::grpc_health_client(addr).await;
-
-    let drained = Instant::now();
-    health.mark_draining();
-    assert_eq!(
-        fetch(addr, "/readyz").await.status,
-        StatusCode::SERVICE_UNAVAILABLE
-    );
-    let mut calls = 0;
-    while drained.elapsed() < DELAY / 2 {
-        client
-            .check(HealthCheckRequest {
-                service: String::new(),
-            })
-            .await
-            .expect("a gRPC call failed during the drain");
-        calls += 1;
-    }
-    assert!(calls > 0);
-    tokio::time::timeout(NO_HANG, server)
-        .await
-        .expect("the server did not stop after the drain")
-        .unwrap()
-        .unwrap();
-    assert!(drained.elapsed() >= DELAY);
 }

@@ -1,14 +1,15 @@
-//! The reference server with real PostgreSQL and Redis dependencies, as a process over real
-//! HTTP: dependencies going away and coming back without a restart of the service.
+//! `examples/server.rs` with real PostgreSQL and Redis dependencies: dependencies going
+//! away and coming back without a restart of the service, bad URLs and credentials.
 
-mod common;
-
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::deps::{Proxy, Redis, database_url, free_port};
-use common::{Example, NO_HANG, Reply, fetch};
-use http::StatusCode;
-use std::net::SocketAddr;
+use http::{Method, StatusCode};
+
+use crate::common::NO_HANG;
+use crate::common::client::{Reply, fetch, send};
+use crate::common::deps::{Proxy, Redis, database_url, database_url_through, free_port, pg_addr};
+use crate::common::examples::{Example, example_binary};
 
 const FAST_CHECKS: [(&str, &str); 2] = [("CHECK_INTERVAL_MS", "100"), ("CHECK_TIMEOUT_MS", "500")];
 
@@ -40,25 +41,6 @@ fn check_status(reply: &Reply, name: &str) -> String {
         .as_str()
         .unwrap_or("missing")
         .to_owned()
-}
-
-/// A PostgreSQL URL that goes through `proxy`.
-fn through(proxy: &Proxy) -> String {
-    let url = database_url();
-    let (scheme_and_user, rest) = url.rsplit_once('@').expect("database URL with user");
-    let path = rest
-        .split_once('/')
-        .map(|(_, path)| path)
-        .unwrap_or("postgres");
-    format!("{scheme_and_user}@{}/{path}", proxy.addr)
-}
-
-fn pg_addr() -> SocketAddr {
-    let url = database_url();
-    let host_port = url.rsplit_once('@').unwrap().1.split('/').next().unwrap();
-    host_port
-        .parse()
-        .expect("the test database must be on an IP address")
 }
 
 #[tokio::test]
@@ -104,7 +86,7 @@ async fn stop_redis_then_start_it_again() {
 async fn cut_the_database_then_bring_it_back() {
     let redis = Redis::start();
     let mut proxy = Proxy::start(pg_addr()).await;
-    let database = through(&proxy);
+    let database = database_url_through(&proxy);
     let redis_url = redis.url();
     let mut env = vec![
         ("DATABASE_URL", database.as_str()),
@@ -175,7 +157,7 @@ fn unparseable_urls_stop_start_up() {
         ("DATABASE_URL", "postgres://a:b@host:notaport/db"),
         ("REDIS_URL", "not a url"),
     ] {
-        let output = std::process::Command::new(common::example_binary("server"))
+        let output = std::process::Command::new(example_binary("server"))
             .env("LISTEN_ADDR", "127.0.0.1:0")
             .env(name, value)
             .output()
@@ -215,18 +197,18 @@ async fn details_only_for_the_health_token() {
         "{}",
         verbose.text()
     );
-    let wrong = common::send(
+    let wrong = send(
         addr,
-        http::Method::GET,
+        Method::GET,
         "/readyz",
         &[("x-health-token", "peek-12")],
     )
     .await;
     assert!(wrong.json()["checks"]["database"].get("error").is_none());
 
-    let revealed = common::send(
+    let revealed = send(
         addr,
-        http::Method::GET,
+        Method::GET,
         "/readyz",
         &[("x-health-token", "peek-123")],
     )

@@ -1,0 +1,22 @@
+//! The example programs (`examples/*.rs`), each run as a process and talked to over real
+//! HTTP and gRPC: one integration-test crate for all of them, so the tests that drive the
+//! examples sit together and apart from the tests of the library itself (`tests/*.rs`).
+//!
+//! One module per example, named after it; the reference server has one per subject:
+//!
+//! - `server`: `examples/server.rs`: app, admin routes, start-up delay, configuration, drain;
+//! - `server_dependencies`: the same with real PostgreSQL and Redis going away and back;
+//! - `server_metrics`: its `GET /metrics`;
+//! - `tonic`: `examples/tonic.rs`: gRPC health with real dependencies, drain;
+//! - `hyper`: `examples/hyper.rs`: probes, drain.
+//!
+//! The helpers (starting an example, the drain scenario, clients) are in `tests/common/`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod hyper;
+mod server;
+mod server_dependencies;
+mod server_metrics;
+mod tonic;
