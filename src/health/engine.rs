@@ -95,6 +95,17 @@ impl Health {
             if change.status {
                 let error = component.error.as_deref();
                 self.announce(Transition::new(&check.name, from, component.status, error));
+            } else if component.status.is_up() && component.consecutive_failures == 1 {
+                // A streak of failures below the threshold: said once, when it begins; the
+                // transition says the rest if it reaches the threshold.
+                let name = &*check.name;
+                let error = component.error.as_deref().unwrap_or("");
+                let threshold = check.thresholds.failures;
+                tracing::warn!(
+                    name,
+                    error,
+                    "health: {name} failing (1/{threshold}): {error}"
+                );
             }
             // Also republish before the published snapshot would turn stale, so a running
             // engine keeps it fresh without re-rendering on every unchanged result.

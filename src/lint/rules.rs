@@ -1,148 +1,21 @@
-//! The configuration linter: a health configuration against the orchestrator's probe
-//! settings.
-//!
-//! Describe the deployment ([`Deployment`], [`ProbeSettings`]) and ask the handle:
-//! [`Health::lint`](crate::health::Health::lint) returns a [`ConfigWarning`] for each
-//! mistake (and logs it). The rules here read the configuration only; they never run a
-//! check.
+//! The rules: each mistake a configuration can make against its deployment.
 
 use std::time::Duration;
 
+use super::deployment::Deployment;
+use super::detection::detection_times;
+use super::warning::ConfigWarning;
 use crate::engine::Scheduled;
+use crate::model::state::State;
 
-/// The kubelet settings of one probe (`periodSeconds`, `timeoutSeconds`,
-/// `failureThreshold`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ProbeSettings {
-    /// How often the kubelet probes (`periodSeconds`).
-    pub period: Duration,
-    /// How long it waits for an answer (`timeoutSeconds`).
-    pub timeout: Duration,
-    /// Failed probes in a row before it acts (`failureThreshold`).
-    pub failure_threshold: u32,
-}
-
-impl ProbeSettings {
-    /// Settings as written in a manifest, in whole seconds.
-    pub const fn seconds(period: u64, timeout: u64, failure_threshold: u32) -> Self {
-        ProbeSettings {
-            period: Duration::from_secs(period),
-            timeout: Duration::from_secs(timeout),
-            failure_threshold,
-        }
-    }
-
-    /// How long the probe tolerates failure: `failureThreshold × periodSeconds`.
-    pub fn budget(&self) -> Duration {
-        self.period.saturating_mul(self.failure_threshold)
-    }
-}
-
-/// How the service is deployed: the probe settings, the shutdown timings and the expected
-/// start-up time, to check a [`Health`](crate::health::Health) against with
-/// [`Health::lint`](crate::health::Health::lint).
-///
-/// ```
-/// use std::time::Duration;
-/// use tower_health::Health;
-/// use tower_health::lint::{Deployment, ProbeSettings};
-///
-/// let health = Health::builder()
-///     .check("database", || async { Ok::<(), String>(()) })
-///     .timeout(Duration::from_secs(5))
-///     .build();
-/// let deployment = Deployment::new()
-///     .readiness(ProbeSettings::seconds(5, 3, 2))
-///     .termination_grace_period(Duration::from_secs(30))
-///     .drain_delay(Duration::from_secs(5));
-/// let warnings = health.lint(&deployment);
-/// assert_eq!(warnings.len(), 1);
-/// assert!(warnings[0].to_string().contains("check timeout"));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[must_use]
-pub struct Deployment {
-    liveness: Option<ProbeSettings>,
-    readiness: Option<ProbeSettings>,
-    startup: Option<ProbeSettings>,
-    termination_grace_period: Option<Duration>,
-    drain_delay: Option<Duration>,
-    expected_startup: Duration,
-}
-
-impl Deployment {
-    /// Nothing known yet; add what the manifest says.
-    pub fn new() -> Self {
-        Deployment::default()
-    }
-
-    /// The `livenessProbe` settings.
-    pub fn liveness(mut self, settings: ProbeSettings) -> Self {
-        self.liveness = Some(settings);
-        self
-    }
-
-    /// The `readinessProbe` settings.
-    pub fn readiness(mut self, settings: ProbeSettings) -> Self {
-        self.readiness = Some(settings);
-        self
-    }
-
-    /// The `startupProbe` settings.
-    pub fn startup(mut self, settings: ProbeSettings) -> Self {
-        self.startup = Some(settings);
-        self
-    }
-
-    /// The pod's `terminationGracePeriodSeconds`.
-    pub fn termination_grace_period(mut self, period: Duration) -> Self {
-        self.termination_grace_period = Some(period);
-        self
-    }
-
-    /// The drain delay given to
-    /// [`Health::shutdown_signal`](crate::health::Health::shutdown_signal).
-    pub fn drain_delay(mut self, delay: Duration) -> Self {
-        self.drain_delay = Some(delay);
-        self
-    }
-
-    /// How long the application's own start-up work takes before
-    /// [`Health::mark_started`](crate::health::Health::mark_started) (migrations, warm-up),
-    /// at worst.
-    pub fn expected_startup(mut self, duration: Duration) -> Self {
-        self.expected_startup = duration;
-        self
-    }
-}
-
-/// One mistake found by [`Health::lint`](crate::health::Health::lint).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigWarning {
-    message: String,
-}
-
-impl ConfigWarning {
-    /// What is wrong and what to do about it.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl std::fmt::Display for ConfigWarning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-/// Every mistake in `checks` (and the names among them that startup waits for) against
-/// `deployment`, each logged at warn level.
+/// Every mistake in `checks` (with the state that says which are critical and which startup
+/// waits for) against `deployment`, each logged at warn level.
 pub(crate) fn lint(
     checks: &[Scheduled],
-    startup_requires: &[String],
+    state: &State,
     deployment: &Deployment,
 ) -> Vec<ConfigWarning> {
+    let startup_requires = &state.startup_requires;
     let mut warnings = Vec::new();
     let mut warn = |message: String| warnings.push(ConfigWarning { message });
 
@@ -201,6 +74,17 @@ pub(crate) fn lint(
         ));
     }
 
+    if let Some(bound) = deployment.unready_within {
+        for time in detection_times(checks, state, deployment) {
+            if time.total() > bound {
+                warn(format!(
+                    "{time}; above the {bound:?} set by unready_within: lower the check's \
+                     interval, timeout or failure threshold, or the readiness probe's"
+                ));
+            }
+        }
+    }
+
     for warning in &warnings {
         tracing::warn!("health configuration: {warning}");
     }
@@ -209,21 +93,22 @@ pub(crate) fn lint(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     use std::sync::Arc;
 
-    use crate::model::component::Thresholds;
+    use super::*;
+    use crate::lint::settings::ProbeSettings;
+    use crate::model::component::{Component, ComponentKind, Thresholds};
 
-    /// A check `db`, required for startup, with `timeout`, a 5 s interval and two successes
-    /// to pass.
+    /// A critical check `db`, required for startup, with `timeout`, a 5 s interval, down
+    /// after three failures and up after two successes.
     struct Config {
         checks: Vec<Scheduled>,
+        state: State,
     }
 
     impl Config {
         fn lint(&self, deployment: &Deployment) -> Vec<ConfigWarning> {
-            lint(&self.checks, &["db".to_owned()], deployment)
+            lint(&self.checks, &self.state, deployment)
         }
     }
 
@@ -238,8 +123,13 @@ mod tests {
                 successes: 2,
             },
         };
+        let mut state = State::default();
+        let component = Component::new(ComponentKind::Check, true);
+        state.components.insert("db".to_owned(), component);
+        state.startup_requires.push("db".to_owned());
         Config {
             checks: vec![check],
+            state,
         }
     }
 
@@ -307,5 +197,35 @@ mod tests {
                 .lint(&Deployment::new())
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn detection_time_against_its_bound() {
+        // 3 × (5 s + 0.5 s jitter + 2 s timeout) = 22.5 s, + 2 × 5 s for the kubelet.
+        let config = health(Duration::from_secs(2));
+        let fits = good().unready_within(Duration::from_millis(32_500));
+        assert_eq!(config.lint(&fits), vec![]);
+        let tight = good().unready_within(Duration::from_secs(30));
+        let warnings = config.lint(&tight);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let message = warnings[0].message();
+        assert!(message.starts_with("\"db\" takes up to 32.5s"), "{message}");
+        assert!(
+            message.contains("22.5s until /readyz answers 503"),
+            "{message}"
+        );
+        assert!(message.contains("+ 10s for the kubelet"), "{message}");
+        assert!(
+            message.contains("above the 30s set by unready_within"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_non_critical_check_has_no_detection_time() {
+        let mut config = health(Duration::from_secs(2));
+        config.state.components.get_mut("db").unwrap().critical = false;
+        let tight = good().unready_within(Duration::from_secs(1));
+        assert_eq!(config.lint(&tight), vec![]);
     }
 }

@@ -1,0 +1,128 @@
+//! [`DetectionTime`]: how long a failing dependency takes to take the pod out of traffic.
+
+use std::time::Duration;
+
+use super::deployment::Deployment;
+use super::settings::ProbeSettings;
+use crate::engine::Scheduled;
+use crate::model::state::State;
+
+/// How long, at worst, from a critical check's dependency failing to the pod leaving the
+/// Service: first until `/readyz` answers 503 ([`readiness`](DetectionTime::readiness)),
+/// then until the kubelet acts on it ([`kubelet`](DetectionTime::kubelet)).
+///
+/// From [`Health::detection_times`](crate::health::Health::detection_times). Its `Display`
+/// shows the sum and where each part comes from:
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_health::Health;
+/// use tower_health::lint::{Deployment, ProbeSettings};
+///
+/// let health = Health::builder().check("redis", || async { Ok::<(), String>(()) }).build();
+/// let deployment = Deployment::new().readiness(ProbeSettings::seconds(5, 1, 3));
+/// let times = health.detection_times(&deployment);
+/// assert_eq!(times[0].readiness(), Duration::from_millis(22_500));
+/// assert_eq!(times[0].kubelet(), Duration::from_secs(15));
+/// assert_eq!(
+///     times[0].to_string(),
+///     "\"redis\" takes up to 37.5s to take the pod out of the Service: 22.5s until /readyz \
+///      answers 503 (3 failures × (5s interval + 500ms jitter + 2s timeout)) + 15s for the \
+///      kubelet (readinessProbe failureThreshold 3 × periodSeconds 5s)"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectionTime {
+    check: String,
+    failures: u32,
+    interval: Duration,
+    timeout: Duration,
+    kubelet: Option<ProbeSettings>,
+}
+
+impl DetectionTime {
+    fn new(check: &Scheduled, kubelet: Option<ProbeSettings>) -> Self {
+        DetectionTime {
+            check: check.name.to_string(),
+            failures: check.thresholds.failures,
+            interval: check.interval,
+            timeout: check.timeout,
+            kubelet,
+        }
+    }
+
+    /// The check's name.
+    pub fn check(&self) -> &str {
+        &self.check
+    }
+
+    /// The most jitter the engine adds to an interval: a tenth of it.
+    fn jitter(&self) -> Duration {
+        self.interval / 10
+    }
+
+    /// Until `/readyz` answers 503: `failure_threshold` failing runs in a row, each started
+    /// up to an interval and its jitter after the last one ended, and each taking up to the
+    /// timeout (a dependency that hangs). A dependency that refuses at once takes less:
+    /// down to `failure_threshold − 1` intervals when it fails just before a run.
+    pub fn readiness(&self) -> Duration {
+        let run = self.interval + self.jitter() + self.timeout;
+        run.saturating_mul(self.failures)
+    }
+
+    /// The kubelet's share on top: `failureThreshold × periodSeconds` of the readiness
+    /// probe, or zero when the deployment does not say.
+    pub fn kubelet(&self) -> Duration {
+        self.kubelet.map(|probe| probe.budget()).unwrap_or_default()
+    }
+
+    /// Both together: how long the Service may keep routing to a pod that lost the
+    /// dependency.
+    pub fn total(&self) -> Duration {
+        self.readiness() + self.kubelet()
+    }
+}
+
+impl std::fmt::Display for DetectionTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} takes up to {:?} to take the pod out of the Service: {:?} until /readyz \
+             answers 503 ({} failures × ({:?} interval + {:?} jitter + {:?} timeout))",
+            self.check,
+            self.total(),
+            self.readiness(),
+            self.failures,
+            self.interval,
+            self.jitter(),
+            self.timeout,
+        )?;
+        match self.kubelet {
+            Some(probe) => write!(
+                f,
+                " + {:?} for the kubelet (readinessProbe failureThreshold {} × periodSeconds {:?})",
+                probe.budget(),
+                probe.failure_threshold,
+                probe.period
+            ),
+            None => f.write_str(" (the kubelet's readinessProbe not given)"),
+        }
+    }
+}
+
+/// The detection time of every check that fails readiness when it fails (the critical
+/// ones), with the deployment's readiness probe on top.
+pub(crate) fn detection_times(
+    checks: &[Scheduled],
+    state: &State,
+    deployment: &Deployment,
+) -> Vec<DetectionTime> {
+    checks
+        .iter()
+        .filter(|check| {
+            let component = state.components.get(&*check.name);
+            component.is_some_and(|component| component.critical)
+        })
+        .map(|check| DetectionTime::new(check, deployment.readiness))
+        .collect()
+}
