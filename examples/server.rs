@@ -97,12 +97,15 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let health =
         common::dependency_checks(builder, config.database, config.redis, config.check_timeout)?
             .build();
-    // Warn at start when this configuration does not fit the shipped manifests.
-    health.lint(
-        &kubernetes_manifest()
-            .expected_startup(config.startup_delay)
-            .drain_delay(config.shutdown_delay),
-    );
+    // Warn at start when this configuration does not fit the shipped manifests, and say how
+    // long a failing dependency takes to take the pod out of the Service.
+    let deployment = kubernetes_manifest()
+        .expected_startup(config.startup_delay)
+        .drain_delay(config.shutdown_delay);
+    health.lint(&deployment);
+    for time in health.detection_times(&deployment) {
+        tracing::info!("health: {time}");
+    }
     health.start_checks();
     let app = app(health.clone(), &config.api_token, metrics);
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::fmt::Display;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,12 +13,14 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower_health::{HealthBuilder, checks};
 
-/// Log to stdout, at the level `RUST_LOG` asks for (default `info`).
+/// Log to stdout, at the level `RUST_LOG` asks for (default `info`), in colour only when
+/// stdout is a terminal (a file or a log collector gets plain text).
 pub(crate) fn log_to_stdout() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
 }
 
@@ -63,7 +66,7 @@ where
 pub(crate) fn optional_secret(name: &str, when_unset: &str) -> Option<String> {
     let value = std::env::var(name).ok().filter(|value| !value.is_empty());
     match &value {
-        Some(value) => println!("  {name}=(set, {} characters)", value.len()),
+        Some(_) => println!("  {name}=(set)"),
         None => println!("  {name}=({when_unset})"),
     }
     value
@@ -89,11 +92,12 @@ pub(crate) fn database_from_env() -> Result<Option<PgConnectOptions>, String> {
     let options = PgConnectOptions::from_str(&url)
         .map_err(|error| format!("DATABASE_URL is not valid: {error}"))?;
     println!(
-        "  DATABASE_URL=postgres://{}@{}:{}/{} (password not shown)",
+        "  DATABASE_URL=postgres://{}@{}:{}/{}{}",
         options.get_username(),
         options.get_host(),
         options.get_port(),
         options.get_database().unwrap_or(""),
+        password_note(&url),
     );
     Ok(Some(options))
 }
@@ -104,13 +108,26 @@ pub(crate) fn redis_from_env() -> Result<Option<redis::Client>, String> {
         println!("  REDIS_URL=(unset: no redis check)");
         return Ok(None);
     };
+    let note = password_note(&url);
     let client =
         redis::Client::open(url).map_err(|error| format!("REDIS_URL is not valid: {error}"))?;
-    println!(
-        "  REDIS_URL={} (password not shown)",
-        client.get_connection_info().addr()
-    );
+    println!("  REDIS_URL={}{note}", client.get_connection_info().addr());
     Ok(Some(client))
+}
+
+/// What to say after a URL printed without its password: that it had one, or nothing.
+fn password_note(url: &str) -> &'static str {
+    let authority = url.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    let in_userinfo = authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'));
+    if in_userinfo || url.contains("password=") {
+        " (password not shown)"
+    } else {
+        ""
+    }
 }
 
 /// Add the critical `database` and `redis` checks for the dependencies that are configured.

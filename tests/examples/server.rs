@@ -127,6 +127,70 @@ async fn reference_server_prints_its_configuration_without_secrets() {
 }
 
 #[tokio::test]
+async fn reference_server_start_up_lines_say_no_more_than_they_should() {
+    let port = free_port();
+    let with_passwords = Example::start(
+        "server",
+        &[
+            (
+                "DATABASE_URL",
+                &format!("postgres://app:hunter2@127.0.0.1:{port}/app"),
+            ),
+            ("REDIS_URL", &format!("redis://:hunter2@127.0.0.1:{port}")),
+            ("HEALTH_DETAILS_TOKEN", "s3cret-token"),
+        ],
+    );
+    let output = with_passwords.output();
+    let lines: Vec<&str> = output.lines().collect();
+    for expected in [
+        format!("  DATABASE_URL=postgres://app@127.0.0.1:{port}/app (password not shown)"),
+        format!("  REDIS_URL=127.0.0.1:{port} (password not shown)"),
+        // Nothing derived from the token but that it is set: not its length either.
+        "  HEALTH_DETAILS_TOKEN=(set)".to_owned(),
+    ] {
+        assert!(
+            lines.contains(&expected.as_str()),
+            "no {expected:?} in: {output}"
+        );
+    }
+    assert!(
+        !output.contains("hunter2") && !output.contains("s3cret"),
+        "{output}"
+    );
+    // Logs go to a pipe here: plain text, no colour codes.
+    assert!(!output.contains('\x1b'), "{output}");
+    // How long a failing dependency takes to leave the Service, with the defaults.
+    assert!(
+        output.contains("\"database\" takes up to 32.5s to take the pod out of the Service"),
+        "{output}"
+    );
+
+    let without = Example::start(
+        "server",
+        &[
+            (
+                "DATABASE_URL",
+                &format!("postgres://app@127.0.0.1:{port}/app"),
+            ),
+            ("REDIS_URL", &format!("redis://127.0.0.1:{port}")),
+        ],
+    );
+    let output = without.output();
+    let lines: Vec<&str> = output.lines().collect();
+    for expected in [
+        format!("  DATABASE_URL=postgres://app@127.0.0.1:{port}/app"),
+        format!("  REDIS_URL=127.0.0.1:{port}"),
+        "  HEALTH_DETAILS_TOKEN=(unset: details never shown)".to_owned(),
+    ] {
+        assert!(
+            lines.contains(&expected.as_str()),
+            "no {expected:?} in: {output}"
+        );
+    }
+    assert!(!output.contains("password"), "{output}");
+}
+
+#[tokio::test]
 async fn reference_server_warns_about_settings_that_do_not_fit_its_manifests() {
     let unreachable = format!("postgres://app:pw@127.0.0.1:{}/app", free_port());
     let server = Example::start(
