@@ -18,6 +18,27 @@
 //! matches exactly (a query string is allowed); anything else goes to the inner service
 //! untouched.
 //!
+//! # Install
+//!
+//! ```sh
+//! cargo add tower-health --features postgres,redis   # the integrations you use, see below
+//! ```
+//!
+//! Minimum Rust version 1.88; with the `postgres` feature 1.94 (sqlx 0.9's own). The
+//! built-in checks take the application's own client, so the application depends on the
+//! client crate at the major version tower-health builds against: `sqlx` 0.9 (features
+//! `postgres`, `runtime-tokio`) for [`checks::postgres`](checks#built-in-checks), `redis` 1
+//! (features `tokio-comp`, `connection-manager`) for `checks::redis`, `tonic` 0.14 to serve
+//! `grpc`. Each check's documentation shows how to build its client.
+//!
+//! # Logging
+//!
+//! The crate logs through [`tracing`](https://docs.rs/tracing): a component going down (warn,
+//! with its error) or up (info), the first failure of a streak below the failure threshold
+//! (`health: redis failing (1/3): …`), configuration warnings from [`Health::lint`]. Nothing
+//! is printed unless the application installs a subscriber (e.g.
+//! `tracing_subscriber::fmt().init()`).
+//!
 //! # Example
 //!
 //! ```
@@ -59,6 +80,13 @@
 //! caught. Probes read the last results and never wait for a check. A check is `unknown`
 //! (failing readiness) until its first result; results older than three intervals and a
 //! timeout (a stopped engine) count as failing.
+//!
+//! With the defaults (every 5 s, a 2 s timeout, down after 3 failures in a row) a dependency
+//! that refuses connections fails readiness 10 to 16.5 s after it goes away, one that hangs
+//! up to 22.5 s; the kubelet's own `failureThreshold × periodSeconds` comes on top.
+//! [`Health::detection_times`] computes this for a configuration, and
+//! [`Deployment::unready_within`](lint::Deployment::unready_within) makes the linter warn
+//! when it is too long.
 //!
 //! Built-in checks reuse the application's pool or client (see [`checks`]): `postgres`
 //! over a `sqlx::PgPool` (feature `postgres`), `redis` over a redis-rs connection (feature
@@ -150,3 +178,16 @@ pub use checks::{Check, CheckError, NamedCheck};
 pub use health::{Details, Health, HealthBuilder, Snapshot};
 pub use layer::{HealthLayer, HealthService};
 pub use model::{ComponentStatus, Probe, Status};
+
+// The README's Rust snippets, compiled (and the runnable ones run) as doctests; they use
+// every integration.
+#[cfg(all(
+    doctest,
+    feature = "postgres",
+    feature = "redis",
+    feature = "http",
+    feature = "grpc",
+    feature = "metrics"
+))]
+#[doc = include_str!("../README.md")]
+struct ReadmeSnippets;

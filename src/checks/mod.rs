@@ -6,6 +6,8 @@
 //! the application's own pool or client; all but [`tcp`] sit behind the cargo feature
 //! named after them:
 //!
+//! # Built-in checks
+//!
 //! | check | feature | over |
 //! |---|---|---|
 //! | [`tcp`] | none | a TCP connect to `host:port` |

@@ -8,7 +8,8 @@
 //! - `server_dependencies`: the same with real PostgreSQL and Redis going away and back;
 //! - `server_metrics`: its `GET /metrics`;
 //! - `tonic`: `examples/tonic.rs`: gRPC health with real dependencies, drain;
-//! - `hyper`: `examples/hyper.rs`: probes, drain.
+//! - `hyper`: `examples/hyper.rs`: probes, drain;
+//! - `minimal`: `examples/minimal.rs`, the README's first snippet: probes, app, drain.
 //!
 //! The helpers (starting an example, the drain scenario, clients) are in `tests/common/`.
 
@@ -16,6 +17,7 @@
 mod common;
 
 mod hyper;
+mod minimal;
 mod server;
 mod server_dependencies;
 mod server_metrics;
