@@ -3,7 +3,8 @@
 kubernetes-validate proves each object is well-formed; this proves the objects fit together
 and fit the server: probe timeouts above the server's check timeout, a grace period above the
 drain delay plus a request, probes on the named port, secrets only by reference and only to
-keys that exist, Service selectors that select something, the Dockerfile's user and port.
+keys that exist, URLs in a shipped Secret that reach a shipped Service (with PostgreSQL's own
+credentials), Service selectors that select something, the Dockerfile's user and port.
 
 Usage:
   python check_manifests.py sources KUBERNETES_DIR
@@ -18,8 +19,10 @@ Exit 1 on any problem.
 """
 
 import argparse
+import base64
 import re
 import sys
+from urllib.parse import unquote, urlsplit
 from pathlib import Path
 
 import yaml
@@ -27,6 +30,8 @@ import yaml
 # The longest request the server is expected to finish after it stops accepting (README).
 REQUEST_BUDGET_MS = 10_000
 SECRET_ENV = re.compile(r"(TOKEN|PASSWORD|SECRET|_URL$)")
+# The port a URL without one means.
+DEFAULT_PORTS = {"postgres": 5432, "postgresql": 5432, "redis": 6379, "rediss": 6379, "http": 80, "https": 443}
 
 problems = []
 
@@ -234,6 +239,75 @@ def check_secret_refs(objects, user_secrets):
                     resolves(where, "envFrom", ref)
 
 
+def secret_values(objects):
+    """{secret name: {key: value}}, stringData as written, data decoded."""
+    values = {}
+    for o in objects:
+        if o["kind"] == "Secret":
+            decoded = {k: base64.b64decode(v).decode() for k, v in (o.get("data") or {}).items()}
+            values[o["metadata"]["name"]] = {**decoded, **(o.get("stringData") or {})}
+    return values
+
+
+def selected_deployment(objects, service):
+    selector = service["spec"].get("selector", {})
+    for d in objects:
+        labels = d["spec"]["template"]["metadata"]["labels"] if d["kind"] == "Deployment" else {}
+        if selector and all(labels.get(k) == v for k, v in selector.items()):
+            return d
+    return None
+
+
+def check_secret_urls(objects):
+    """A URL in a Secret of the rendering that names an in-cluster Service (a host without dots,
+    or NAME.NAMESPACE.svc...) must reach a Service of the rendering on a port it exposes; if that
+    Service selects a PostgreSQL Deployment, the URL's user, password and database must be the
+    ones the Deployment initialises."""
+    values = secret_values(objects)
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    for secret, pairs in sorted(values.items()):
+        for key, url in sorted(pairs.items()):
+            if not key.endswith("_URL"):
+                continue
+            where = f"{objects[0]['_file']}: secret/{secret} {key}"
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            if "." in host and ".svc" not in host:
+                ok(f"{where}: external host {host}, not part of the rendering")
+                continue
+            name = host.split(".")[0]
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+            service = services.get(name)
+            if service is None:
+                problem(f"{where}: host {host} is not a Service of the rendering")
+                continue
+            if port not in {p["port"] for p in service["spec"]["ports"]}:
+                problem(f"{where}: port {port} is not a port of service/{name}")
+                continue
+            ok(f"{where}: {parts.scheme}://{name}:{port} is service/{name}")
+            deployment = selected_deployment(objects, service)
+            container = deployment["spec"]["template"]["spec"]["containers"][0] if deployment else {}
+            env = {item["name"]: item for item in container.get("env", [])}
+            if "POSTGRES_PASSWORD" not in env:
+                continue
+            ref = env["POSTGRES_PASSWORD"].get("valueFrom", {}).get("secretKeyRef", {})
+            wanted = {
+                "user": (env.get("POSTGRES_USER") or {}).get("value", "postgres"),
+                "password": env["POSTGRES_PASSWORD"].get("value") or values.get(ref.get("name"), {}).get(ref.get("key")),
+                "database": (env.get("POSTGRES_DB") or {}).get("value") or (env.get("POSTGRES_USER") or {}).get("value", "postgres"),
+            }
+            given = {
+                "user": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "database": parts.path.lstrip("/"),
+            }
+            wrong = [field for field in wanted if given[field] != wanted[field]]
+            if wrong:
+                problem(f"{where}: not what deployment/{deployment['metadata']['name']} initialises: {', '.join(wrong)}")
+            else:
+                ok(f"{where}: user, password and database match deployment/{deployment['metadata']['name']}")
+
+
 def check_services(objects):
     deployments = [o for o in objects if o["kind"] == "Deployment"]
     for service in (o for o in objects if o["kind"] == "Service"):
@@ -288,6 +362,7 @@ def check_rendering(path, dockerfile, user_secrets):
         check_server(servers[0])
         check_dockerfile(dockerfile, servers[0], label)
     check_secret_refs(objects, user_secrets)
+    check_secret_urls(objects)
     check_services(objects)
 
 
