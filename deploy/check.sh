@@ -159,26 +159,41 @@ for name in ${renderings[@]+"${renderings[@]}"}; do
 done
 
 # --- cargo targets the Dockerfile builds -----------------------------------------------------
-section "cargo targets: example server, bin healthprobe; Cargo.lock current (--locked)"
+# Read from the Dockerfile's `cargo build` lines, so either form of the probe passes: a bin of
+# the crate (`--bin healthprobe`) or a workspace package (`-p healthprobe`).
+wanted_targets=$("$venv/bin/python" - Dockerfile <<'PY'
+import re, shlex, sys
+text = re.sub(r"\\\n", " ", open(sys.argv[1]).read())
+kinds = {"--example": "example", "--bin": "bin", "-p": "package", "--package": "package"}
+for command in re.findall(r"cargo build ([^&;|\n]*)", text):
+    words = shlex.split(command)
+    for flag, value in zip(words, words[1:]):
+        if flag in kinds:
+            print(kinds[flag], value)
+PY
+)
+section "cargo targets the Dockerfile builds: $(paste -sd, - <<<"$wanted_targets" | sed 's/,/, /g'); Cargo.lock current (--locked)"
+if [ -z "$wanted_targets" ]; then
+    fail "no --example/--bin/-p in the Dockerfile's cargo build"
+fi
 if command -v cargo >/dev/null; then
     if ! metadata=$(cd .. && cargo metadata --no-deps --offline --format-version 1); then
         fail "cargo metadata cannot read Cargo.toml"
         metadata='{"packages": []}'
     fi
+    # "example NAME", "bin NAME" for every workspace package's targets, and "package NAME".
     targets=$("$venv/bin/python" -c 'import json, sys
 for p in json.load(sys.stdin)["packages"]:
+    print("package", p["name"])
     for t in p["targets"]:
         print(t["kind"][0], t["name"])' <<<"$metadata")
-    if grep -qx 'example server' <<<"$targets"; then
-        echo "ok   example server (target/release/examples/server)"
-    else
-        fail "no example named server"
-    fi
-    if grep -qx 'bin healthprobe' <<<"$targets"; then
-        echo "ok   bin healthprobe (target/release/healthprobe)"
-    else
-        fail "no bin named healthprobe (expected src/bin/healthprobe.rs)"
-    fi
+    while read -r kind name; do
+        if grep -qx "$kind $name" <<<"$targets"; then
+            echo "ok   $kind $name"
+        else
+            fail "cargo metadata knows no $kind named $name (the Dockerfile builds it)"
+        fi
+    done <<<"$wanted_targets"
     set +e
     lock_error=$(cd .. && cargo metadata --locked --offline --format-version 1 2>&1 >/dev/null)
     lock_status=$?
@@ -192,9 +207,18 @@ for p in json.load(sys.stdin)["packages"]:
     fi
 else
     echo "cargo not found: checking the source files instead"
-    for file in ../examples/server.rs ../src/bin/healthprobe.rs; do
-        if [ -f "$file" ]; then echo "ok   $file"; else fail "missing $file"; fi
-    done
+    while read -r kind name; do
+        case $kind in
+            example) candidates=("../examples/$name.rs" "../examples/$name/main.rs") ;;
+            bin) candidates=("../src/bin/$name.rs" "../src/bin/$name/main.rs" "../$name/src/main.rs") ;;
+            package) candidates=("../$name/Cargo.toml") ;;
+        esac
+        found=
+        for file in "${candidates[@]}"; do
+            if [ -f "$file" ]; then found=$file; break; fi
+        done
+        if [ -n "$found" ]; then echo "ok   $kind $name: $found"; else fail "$kind $name: none of ${candidates[*]}"; fi
+    done <<<"$wanted_targets"
 fi
 
 section "result"
