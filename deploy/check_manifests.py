@@ -202,11 +202,7 @@ def check_server(deployment):
 
 
 def check_secret_refs(objects, user_secrets):
-    secrets = {
-        o["metadata"]["name"]: set(o.get("stringData", {})) | set(o.get("data", {}))
-        for o in objects
-        if o["kind"] == "Secret"
-    }
+    secrets = {name: set(values) for name, values in secret_values(objects).items()}
     for name in sorted(user_secrets & set(secrets)):
         problem(f"secret/{name} is created by the user, but the rendering has one: applying it would overwrite the user's")
 
@@ -249,13 +245,16 @@ def secret_values(objects):
     return values
 
 
-def selected_deployment(objects, service):
+def selected_deployments(objects, service):
+    """The Deployments whose pods the Service's selector selects."""
     selector = service["spec"].get("selector", {})
-    for d in objects:
-        labels = d["spec"]["template"]["metadata"]["labels"] if d["kind"] == "Deployment" else {}
-        if selector and all(labels.get(k) == v for k, v in selector.items()):
-            return d
-    return None
+    return [
+        d
+        for d in objects
+        if d["kind"] == "Deployment"
+        and selector
+        and all(d["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in selector.items())
+    ]
 
 
 def check_secret_urls(objects):
@@ -285,7 +284,7 @@ def check_secret_urls(objects):
                 problem(f"{where}: port {port} is not a port of service/{name}")
                 continue
             ok(f"{where}: {parts.scheme}://{name}:{port} is service/{name}")
-            deployment = selected_deployment(objects, service)
+            deployment = next(iter(selected_deployments(objects, service)), None)
             container = deployment["spec"]["template"]["spec"]["containers"][0] if deployment else {}
             env = {item["name"]: item for item in container.get("env", [])}
             if "POSTGRES_PASSWORD" not in env:
@@ -309,16 +308,10 @@ def check_secret_urls(objects):
 
 
 def check_services(objects):
-    deployments = [o for o in objects if o["kind"] == "Deployment"]
     for service in (o for o in objects if o["kind"] == "Service"):
         name = f"{service['_file']}: service/{service['metadata']['name']}"
         selector = service["spec"].get("selector", {})
-        matches = [
-            d
-            for d in deployments
-            if selector
-            and all(d["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in selector.items())
-        ]
+        matches = selected_deployments(objects, service)
         if len(matches) != 1:
             problem(f"{name}: selector {selector} matches {len(matches)} deployments, expected 1")
             continue
