@@ -3,13 +3,26 @@
 kubernetes-validate proves each object is well-formed; this proves the objects fit together
 and fit the server: probe timeouts above the server's check timeout, a grace period above the
 drain delay plus a request, probes on the named port, secrets only by reference and only to
-keys that exist, Service selectors that select something, the Dockerfile's user and port.
+keys that exist, URLs in a shipped Secret that reach a shipped Service (with PostgreSQL's own
+credentials), Service selectors that select something, the Dockerfile's user and port.
 
-Usage: python check_manifests.py DEPLOY_DIR     (exit 1 on any problem)
+Usage:
+  python check_manifests.py sources KUBERNETES_DIR
+      every YAML file under the directory parses (no duplicate keys) and is a kustomization or
+      is used by one, so no manifest escapes the renderings that check.sh validates
+  python check_manifests.py rendering --dockerfile DOCKERFILE [--user-secret NAME]... FILE
+      the checks above on FILE, the output of `kubectl kustomize`; a Secret named with
+      --user-secret is one the user creates: it may be referenced without being in FILE, and
+      must not be in it (applying FILE would overwrite the user's values)
+
+Exit 1 on any problem.
 """
 
+import argparse
+import base64
 import re
 import sys
+from urllib.parse import unquote, urlsplit
 from pathlib import Path
 
 import yaml
@@ -17,6 +30,8 @@ import yaml
 # The longest request the server is expected to finish after it stops accepting (README).
 REQUEST_BUDGET_MS = 10_000
 SECRET_ENV = re.compile(r"(TOKEN|PASSWORD|SECRET|_URL$)")
+# The port a URL without one means.
+DEFAULT_PORTS = {"postgres": 5432, "postgresql": 5432, "redis": 6379, "rediss": 6379, "http": 80, "https": 443}
 
 problems = []
 
@@ -51,20 +66,66 @@ UniqueKeyLoader.add_constructor(
 )
 
 
-def load(deploy):
-    objects = []
-    for path in sorted((deploy / "kubernetes").glob("*.y*ml")):
-        try:
-            docs = [d for d in yaml.load_all(path.read_text(), Loader=UniqueKeyLoader) if d]
-        except yaml.YAMLError as error:
-            problem(f"{path.name}: {error}")
+def parse(path):
+    """The non-empty documents of one YAML file, or None (reported) when it does not parse."""
+    try:
+        return [d for d in yaml.load_all(path.read_text(), Loader=UniqueKeyLoader) if d]
+    except yaml.YAMLError as error:
+        problem(f"{path}: {error}")
+        return None
+
+
+def load(path, label):
+    """The objects of a rendered stream, each tagged with the rendering's label."""
+    docs = parse(path)
+    if docs is None:
+        return []
+    if not docs:
+        problem(f"{label}: no Kubernetes object in the rendering")
+    for doc in docs:
+        doc["_file"] = label
+    return docs
+
+
+# Kustomization fields that name local files or directories.
+KUSTOMIZATION_FILE_LISTS = ("resources", "components", "crds", "patchesStrategicMerge", "configurations")
+
+
+def kustomization_inputs(kustomization, directory):
+    """The local paths one kustomization reads (remote URLs are not followed)."""
+    paths = [directory / name for field in KUSTOMIZATION_FILE_LISTS for name in kustomization.get(field) or []]
+    for patch in kustomization.get("patches") or []:
+        if isinstance(patch, dict) and "path" in patch:
+            paths.append(directory / patch["path"])
+    for generator in (kustomization.get("configMapGenerator") or []) + (kustomization.get("secretGenerator") or []):
+        for source in (generator.get("files") or []) + (generator.get("envs") or []):
+            paths.append(directory / source.split("=", 1)[-1])
+    return [p for p in paths if "://" not in str(p)]
+
+
+def check_sources(root):
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    kustomizations = [p for p in files if p.name in ("kustomization.yaml", "kustomization.yml")]
+    used = set()
+    for kustomization in kustomizations:
+        docs = parse(kustomization)
+        if docs is None:
             continue
-        if not docs:
-            problem(f"{path.name}: no Kubernetes object in the file")
-        for doc in docs:
-            doc["_file"] = path.name
-            objects.append(doc)
-    return objects
+        for path in kustomization_inputs(docs[0] if docs else {}, kustomization.parent):
+            if not path.exists():
+                problem(f"{kustomization}: refers to {path}, which does not exist")
+            used.add(path.resolve())
+    for path in files:
+        if path in kustomizations:
+            continue
+        if parse(path) is None:
+            continue
+        if path.resolve() in used:
+            ok(f"{path.relative_to(root)}: parses, used by a kustomization")
+        else:
+            problem(f"{path.relative_to(root)}: no kustomization uses it, so check.sh never validates it")
+    if not kustomizations:
+        problem(f"{root}: no kustomization.yaml")
 
 
 def env_value(container, name):
@@ -77,7 +138,7 @@ def env_value(container, name):
 def check_server(deployment):
     spec = deployment["spec"]["template"]["spec"]
     container = spec["containers"][0]
-    name = f"deployment/{deployment['metadata']['name']}"
+    name = f"{deployment['_file']}: deployment/{deployment['metadata']['name']}"
     check_timeout = int(env_value(container, "CHECK_TIMEOUT_MS") or 2000)
     shutdown_delay = int(env_value(container, "SHUTDOWN_DELAY_MS") or 0)
     port_names = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
@@ -140,43 +201,117 @@ def check_server(deployment):
         ok(f"{name}: non-root 65532, read-only root, no privilege escalation, all capabilities dropped")
 
 
-def check_secret_refs(objects):
-    secrets = {
-        o["metadata"]["name"]: set(o.get("stringData", {})) | set(o.get("data", {}))
-        for o in objects
-        if o["kind"] == "Secret"
-    }
+def check_secret_refs(objects, user_secrets):
+    secrets = {name: set(values) for name, values in secret_values(objects).items()}
+    for name in sorted(user_secrets & set(secrets)):
+        problem(f"secret/{name} is created by the user, but the rendering has one: applying it would overwrite the user's")
+
+    def resolves(where, what, ref, key=None):
+        optional = "optional" if ref.get("optional") else "required"
+        if ref["name"] in user_secrets:
+            ok(f"{where}: {what} <- secret {ref['name']}{'/' + key if key else ''} ({optional}, created by the user)")
+        elif ref["name"] not in secrets:
+            problem(f"{where}: {what} refers to secret {ref['name']}, which is not in the rendering")
+        elif key is not None and key not in secrets[ref["name"]]:
+            # Even an optional key: a Secret shipped with the rendering is meant to hold it.
+            problem(f"{where}: {what} refers to missing secret key {ref['name']}/{key}")
+        else:
+            ok(f"{where}: {what} <- secret {ref['name']}{'/' + key if key else ''}")
+
     for o in objects:
         if o["kind"] != "Deployment":
             continue
-        name = f"{o['_file']}: deployment/{o['metadata']['name']}"
+        where = f"{o['_file']}: deployment/{o['metadata']['name']}"
         for container in o["spec"]["template"]["spec"]["containers"]:
             for item in container.get("env", []):
                 ref = item.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
-                    if ref["key"] in secrets.get(ref["name"], set()):
-                        ok(f"{name}: {item['name']} <- secret {ref['name']}/{ref['key']}")
-                    else:
-                        problem(f"{name}: {item['name']} refers to missing secret key {ref['name']}/{ref['key']}")
+                    resolves(where, item["name"], ref, ref["key"])
                 elif SECRET_ENV.search(item["name"]):
-                    problem(f"{name}: {item['name']} looks secret but is not a secretKeyRef")
+                    problem(f"{where}: {item['name']} looks secret but is not a secretKeyRef")
             for source in container.get("envFrom", []):
                 ref = source.get("secretRef")
-                if ref and ref["name"] not in secrets:
-                    problem(f"{name}: envFrom refers to missing secret {ref['name']}")
+                if ref:
+                    resolves(where, "envFrom", ref)
+
+
+def secret_values(objects):
+    """{secret name: {key: value}}, stringData as written, data decoded."""
+    values = {}
+    for o in objects:
+        if o["kind"] == "Secret":
+            decoded = {k: base64.b64decode(v).decode() for k, v in (o.get("data") or {}).items()}
+            values[o["metadata"]["name"]] = {**decoded, **(o.get("stringData") or {})}
+    return values
+
+
+def selected_deployments(objects, service):
+    """The Deployments whose pods the Service's selector selects."""
+    selector = service["spec"].get("selector", {})
+    return [
+        d
+        for d in objects
+        if d["kind"] == "Deployment"
+        and selector
+        and all(d["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in selector.items())
+    ]
+
+
+def check_secret_urls(objects):
+    """A URL in a Secret of the rendering that names an in-cluster Service (a host without dots,
+    or NAME.NAMESPACE.svc...) must reach a Service of the rendering on a port it exposes; if that
+    Service selects a PostgreSQL Deployment, the URL's user, password and database must be the
+    ones the Deployment initialises."""
+    values = secret_values(objects)
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    for secret, pairs in sorted(values.items()):
+        for key, url in sorted(pairs.items()):
+            if not key.endswith("_URL"):
+                continue
+            where = f"{objects[0]['_file']}: secret/{secret} {key}"
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            if "." in host and ".svc" not in host:
+                ok(f"{where}: external host {host}, not part of the rendering")
+                continue
+            name = host.split(".")[0]
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+            service = services.get(name)
+            if service is None:
+                problem(f"{where}: host {host} is not a Service of the rendering")
+                continue
+            if port not in {p["port"] for p in service["spec"]["ports"]}:
+                problem(f"{where}: port {port} is not a port of service/{name}")
+                continue
+            ok(f"{where}: {parts.scheme}://{name}:{port} is service/{name}")
+            deployment = next(iter(selected_deployments(objects, service)), None)
+            container = deployment["spec"]["template"]["spec"]["containers"][0] if deployment else {}
+            env = {item["name"]: item for item in container.get("env", [])}
+            if "POSTGRES_PASSWORD" not in env:
+                continue
+            ref = env["POSTGRES_PASSWORD"].get("valueFrom", {}).get("secretKeyRef", {})
+            wanted = {
+                "user": (env.get("POSTGRES_USER") or {}).get("value", "postgres"),
+                "password": env["POSTGRES_PASSWORD"].get("value") or values.get(ref.get("name"), {}).get(ref.get("key")),
+                "database": (env.get("POSTGRES_DB") or {}).get("value") or (env.get("POSTGRES_USER") or {}).get("value", "postgres"),
+            }
+            given = {
+                "user": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "database": parts.path.lstrip("/"),
+            }
+            wrong = [field for field in wanted if given[field] != wanted[field]]
+            if wrong:
+                problem(f"{where}: not what deployment/{deployment['metadata']['name']} initialises: {', '.join(wrong)}")
+            else:
+                ok(f"{where}: user, password and database match deployment/{deployment['metadata']['name']}")
 
 
 def check_services(objects):
-    deployments = [o for o in objects if o["kind"] == "Deployment"]
     for service in (o for o in objects if o["kind"] == "Service"):
         name = f"{service['_file']}: service/{service['metadata']['name']}"
         selector = service["spec"].get("selector", {})
-        matches = [
-            d
-            for d in deployments
-            if selector
-            and all(d["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in selector.items())
-        ]
+        matches = selected_deployments(objects, service)
         if len(matches) != 1:
             problem(f"{name}: selector {selector} matches {len(matches)} deployments, expected 1")
             continue
@@ -191,8 +326,8 @@ def check_services(objects):
                 problem(f"{name}: targetPort {target!r} is not a port of {matches[0]['metadata']['name']}")
 
 
-def check_dockerfile(deploy, server):
-    text = (deploy / "Dockerfile").read_text()
+def check_dockerfile(dockerfile, server, label):
+    text = dockerfile.read_text()
     container = server["spec"]["template"]["spec"]["containers"][0]
     port = {p.get("name"): p["containerPort"] for p in container["ports"]}.get("http")
     checks = {
@@ -203,24 +338,41 @@ def check_dockerfile(deploy, server):
         "ENTRYPOINT server": r'(?m)^ENTRYPOINT \["/usr/local/bin/server"\]',
         "STOPSIGNAL SIGTERM": r"(?m)^STOPSIGNAL\s+SIGTERM\s*$",
     }
-    for label, pattern in checks.items():
+    for check, pattern in checks.items():
         if re.search(pattern, text):
-            ok(f"Dockerfile: {label}")
+            ok(f"{label}: Dockerfile: {check}")
         else:
-            problem(f"Dockerfile: expected {label}")
+            problem(f"{label}: Dockerfile: expected {check}")
+
+
+def check_rendering(path, dockerfile, user_secrets):
+    label = path.stem
+    objects = load(path, label)
+    servers = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "tower-health"]
+    if len(servers) != 1:
+        problem(f"{label}: expected one Deployment named tower-health, found {len(servers)}")
+    else:
+        check_server(servers[0])
+        check_dockerfile(dockerfile, servers[0], label)
+    check_secret_refs(objects, user_secrets)
+    check_secret_urls(objects)
+    check_services(objects)
 
 
 def main():
-    deploy = Path(sys.argv[1])
-    objects = load(deploy)
-    servers = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "tower-health"]
-    if len(servers) != 1:
-        problem(f"expected one Deployment named tower-health, found {len(servers)}")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    sources = commands.add_parser("sources")
+    sources.add_argument("root", type=Path)
+    rendering = commands.add_parser("rendering")
+    rendering.add_argument("--dockerfile", type=Path, required=True)
+    rendering.add_argument("--user-secret", action="append", default=[])
+    rendering.add_argument("file", type=Path)
+    args = parser.parse_args()
+    if args.command == "sources":
+        check_sources(args.root)
     else:
-        check_server(servers[0])
-        check_dockerfile(deploy, servers[0])
-    check_secret_refs(objects)
-    check_services(objects)
+        check_rendering(args.file, args.dockerfile, set(args.user_secret))
     return 1 if problems else 0
 
 
