@@ -168,7 +168,7 @@ fn details(token: Option<String>) -> Details {
     })
 }
 
-/// The probe and termination settings of `deploy/kubernetes/deployment.yaml`.
+/// The probe and termination settings of `deploy/kubernetes/base/deployment.yaml`.
 fn kubernetes_manifest() -> Deployment {
     Deployment::new()
         .startup(ProbeSettings::seconds(2, 3, 30))
