@@ -2,7 +2,7 @@
 //! allocator (no `unsafe` here).
 //!
 //! ```text
-//! cargo bench --bench allocations
+//! cargo bench -p tower-health-benches --bench allocations
 //! ```
 
 mod common;

@@ -4,7 +4,7 @@
 //! The dependency is a real TCP listener that counts the connections the `tcp` check opens.
 //!
 //! ```text
-//! cargo bench --bench flood
+//! cargo bench -p tower-health-benches --bench flood
 //! ```
 
 use std::sync::Arc;

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${CALLS:-20000}
 command -v valgrind >/dev/null || { echo "instructions: valgrind is missing (apt-get install valgrind)" >&2; exit 1; }
-binary=$(cargo bench --bench instructions --no-run --message-format=json 2>/dev/null \
+binary=$(cargo bench -p tower-health-benches --bench instructions --no-run --message-format=json 2>/dev/null \
     | python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)

@@ -3,9 +3,9 @@
 //!
 //! ```text
 //! apt-get install wrk valgrind
-//! cargo bench --bench load                       # both tables
-//! cargo bench --bench load -- wrk                # req/s only (LOAD_SECONDS, LOAD_ROUNDS)
-//! cargo bench --bench load -- instructions       # instructions only (LOAD_REQUESTS)
+//! cargo bench -p tower-health-benches --bench load                       # both tables
+//! cargo bench -p tower-health-benches --bench load -- wrk                # req/s only (LOAD_SECONDS, LOAD_ROUNDS)
+//! cargo bench -p tower-health-benches --bench load -- instructions       # instructions only (LOAD_REQUESTS)
 //! ```
 //!
 //! Every server is a process of its own (this binary, `--serve N`) on a current-thread tokio

@@ -8,7 +8,7 @@
 //! - `rerender_on_change`: publishing a new snapshot after a change, 10 to 1,000 components.
 //!
 //! ```text
-//! cargo bench --bench probe
+//! cargo bench -p tower-health-benches --bench probe
 //! ```
 
 mod common;
