@@ -114,7 +114,7 @@ for p in json.load(sys.stdin)["packages"]:
     if grep -qx 'bin healthprobe' <<<"$targets"; then
         echo "ok   bin healthprobe (target/release/healthprobe)"
     else
-        fail "no bin named healthprobe (expected src/bin/healthprobe.rs)"
+        fail "no bin named healthprobe (expected the workspace member healthprobe/)"
     fi
     set +e
     lock_error=$(cd .. && cargo metadata --locked --offline --format-version 1 2>&1 >/dev/null)
@@ -129,7 +129,7 @@ for p in json.load(sys.stdin)["packages"]:
     fi
 else
     echo "cargo not found: checking the source files instead"
-    for file in ../examples/server.rs ../src/bin/healthprobe.rs; do
+    for file in ../examples/server.rs ../healthprobe/src/main.rs; do
         if [ -f "$file" ]; then echo "ok   $file"; else fail "missing $file"; fi
     done
 fi
