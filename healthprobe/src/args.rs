@@ -12,7 +12,12 @@ Probes http://host[:port][/path][?query] with one GET and exits
   0  when the status is 200-399 (silently),
   1  for any other status, a refused connection, a malformed answer or a timeout,
   2  for a usage error.
-When not 0 it prints one line on stderr saying why.
+When not 0 it prints one line on stderr (at most 200 characters) saying why. For a
+tower-health JSON body (application/json or application/health+json, read up to
+64 KiB) the line names the components:
+  healthprobe: <url> answered 503: starting; redis down, queue unknown (database ok)
+that is the reason if any, the failing components, the passing ones in parentheses.
+Other bodies: the status line only (answered 503 Service Unavailable).
 
 Options:
   --timeout <duration>  bound on the whole probe: 500ms, 2s, 1m, 1s 500ms (default 1s)

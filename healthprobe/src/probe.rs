@@ -1,14 +1,15 @@
-//! One probe: resolve, connect, send `GET`, read the status line, each bounded by the deadline.
+//! One probe: resolve, connect, send `GET`, read the answer, each step bounded by the deadline.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::answer::{Head, Status, parse_head};
+use crate::answer::{BODY_LIMIT, Body, Framing, Head, Status, parse_body, parse_head};
 use crate::args::format_duration;
 use crate::url::Url;
+use crate::why;
 
-/// The most bytes read for the status line.
+/// The most bytes read for the head (status line and header fields).
 const HEAD_LIMIT: usize = 16 * 1024;
 
 /// The end of the probe.
@@ -39,9 +40,15 @@ impl Deadline {
 
 /// Runs the probe to completion: `Ok(())` for a 200–399 answer, else the reason.
 ///
+/// As soon as a failing status line is known, `answered` gets the reason that names it, so
+/// that the caller has it should the deadline pass while the body is still arriving.
 /// Connect, send and every read are bounded by the time left; `main` enforces the deadline
 /// again from outside, so a step std cannot bound (name resolution) cannot hang it.
-pub(crate) fn probe(url: &Url, deadline: Deadline) -> Result<(), String> {
+pub(crate) fn probe(
+    url: &Url,
+    deadline: Deadline,
+    answered: impl FnOnce(&str),
+) -> Result<(), String> {
     let mut connection = Connection::open(url, deadline)?;
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nUser-Agent: healthprobe\r\n\r\n",
@@ -53,7 +60,16 @@ pub(crate) fn probe(url: &Url, deadline: Deadline) -> Result<(), String> {
     if status.passes() {
         return Ok(());
     }
-    Err(format!("{} answered {}", url.text, status.text))
+    let status_line = format!("{} answered {}", url.text, status.text);
+    answered(&status_line);
+    let why = connection
+        .read_head()
+        .and_then(|(len, framing)| connection.read_body(len, framing))
+        .and_then(|body| why::explain(&body));
+    Err(match why {
+        Some(why) => format!("{} answered {}: {why}", url.text, status.code),
+        None => status_line,
+    })
 }
 
 /// A connection to the probed server and what it has sent so far.
@@ -131,7 +147,7 @@ impl<'a> Connection<'a> {
     fn read_status(&mut self) -> Result<Status, String> {
         loop {
             let malformed = match parse_head(&self.received) {
-                Head::Status(status) => return Ok(status),
+                Head::Status { status, .. } => return Ok(status),
                 Head::Malformed if self.received.contains(&b'\n') => return Err(self.malformed()),
                 Head::Malformed => true,
                 Head::Partial => false,
@@ -153,6 +169,23 @@ impl<'a> Connection<'a> {
         }
     }
 
+    /// Reads on to the end of the head: its length and the body's framing, or `None` when
+    /// the head is unusable, too long or cut short.
+    fn read_head(&mut self) -> Option<(usize, Framing)> {
+        loop {
+            if let Head::Status {
+                complete: Some(head),
+                ..
+            } = parse_head(&self.received)
+            {
+                return head.ok();
+            }
+            if self.received.len() >= HEAD_LIMIT || !self.receive(HEAD_LIMIT).ok()? {
+                return None;
+            }
+        }
+    }
+
     /// The reason for an answer that does not start with a status line.
     fn malformed(&self) -> String {
         let first = self
@@ -163,6 +196,20 @@ impl<'a> Connection<'a> {
         let first = String::from_utf8_lossy(first);
         let start: String = first.trim_end().chars().take(60).collect();
         format!("{} sent a malformed status line: {start:?}", self.url.text)
+    }
+
+    /// Reads the body after a head of `len` bytes, or `None` when it is too long, badly
+    /// framed or cut short (by the server or the deadline).
+    fn read_body(&mut self, len: usize, framing: Framing) -> Option<Vec<u8>> {
+        self.received.drain(..len);
+        let mut closed = false;
+        loop {
+            match parse_body(&self.received, framing, closed) {
+                Body::Complete(body) => return Some(body),
+                Body::Unusable => return None,
+                Body::Partial => closed = !self.receive(BODY_LIMIT + 1).ok()?,
+            }
+        }
     }
 }
 

@@ -98,3 +98,11 @@ pub(crate) fn serve(answer: impl Into<String>) -> (String, JoinHandle<String>) {
 pub(crate) fn status(line: &str) -> String {
     format!("HTTP/1.1 {line}\r\ncontent-length: 0\r\n\r\n")
 }
+
+/// A complete answer: status line, `content-type`, `content-length` and `body`.
+pub(crate) fn answer(line: &str, content_type: &str, body: &str) -> String {
+    let length = body.len();
+    format!(
+        "HTTP/1.1 {line}\r\ncontent-type: {content_type}\r\ncontent-length: {length}\r\n\r\n{body}"
+    )
+}
