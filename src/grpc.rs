@@ -7,7 +7,8 @@
 //! | gRPC service name | `SERVING` when |
 //! |---|---|
 //! | `""` (the whole server) | readiness passes: started, not draining, not refusing traffic, every critical component up |
-//! | each check or manual component, by its name | that component is up (`unknown` and `down` are `NOT_SERVING`) |
+//! | each check or manual component, by its name | that component is up (`unknown` and `down` are `NOT_SERVING`), report-only ones included |
+//! | each [group](crate::model::Group), by its name | the group passes, as its HTTP path answers 200 |
 //!
 //! While draining ([`Health::mark_draining`], or the signal behind [`Health::shutdown_signal`]) every
 //! one of them answers `NOT_SERVING` at once. Any other name is `NOT_FOUND`.
@@ -31,7 +32,9 @@ use tonic_health::server::{HealthReporter, HealthService};
 
 use crate::health::{Health, Snapshot};
 use crate::model::probe::Probe;
+use crate::model::scope::Scope;
 use crate::model::state::State;
+use crate::model::target::Target;
 
 /// The gRPC health service for a tonic server, reporting `health`'s state.
 ///
@@ -171,9 +174,10 @@ impl Reported {
     }
 }
 
-/// The status of `""` (first) and of every component.
+/// The status of `""` (first), of every component, and of every group.
 fn serving_statuses(state: &State) -> impl Iterator<Item = (&str, ServingStatus)> {
-    let overall = serving(state.status(Probe::Readiness).is_passing());
+    let passes = |target: Target| state.passes(target, state.verdict(target, Scope::All));
+    let overall = serving(passes(Target::Probe(Probe::Readiness)));
     let draining = state.lifecycle.draining;
     let components = state.components.iter().map(move |(name, component)| {
         (
@@ -181,7 +185,11 @@ fn serving_statuses(state: &State) -> impl Iterator<Item = (&str, ServingStatus)
             serving(!draining && component.status.is_up()),
         )
     });
-    std::iter::once(("", overall)).chain(components)
+    let groups = (0..state.groups.len()).map(Target::Group);
+    let groups = groups.map(move |group| (state.name(group), serving(passes(group))));
+    std::iter::once(("", overall))
+        .chain(components)
+        .chain(groups)
 }
 
 fn serving(yes: bool) -> ServingStatus {
@@ -246,5 +254,29 @@ mod tests {
     fn draining_turns_everything_not_serving() {
         let s = state(true, true, &[("db", ComponentStatus::Up)]);
         assert_eq!(statuses(&s), [("", NotServing), ("db", NotServing)]);
+    }
+
+    #[test]
+    fn groups_are_service_names_and_report_only_components_too() {
+        let mut s = state(true, false, &[("db", ComponentStatus::Up)]);
+        let mut search = Component::new(ComponentKind::Check, true);
+        search.status = ComponentStatus::Down;
+        search.probes = crate::model::probe_set::ProbeSet::NONE;
+        s.components.insert("search".into(), search);
+        s.groups = vec![
+            crate::model::group::Group::new("lb", "/lbz").members(["db"]),
+            crate::model::group::Group::new("deep", "/deep").members(["db", "search"]),
+        ]
+        .into();
+        assert_eq!(
+            statuses(&s),
+            [
+                ("", Serving),
+                ("db", Serving),
+                ("search", NotServing),
+                ("lb", Serving),
+                ("deep", NotServing),
+            ]
+        );
     }
 }

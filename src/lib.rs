@@ -177,7 +177,7 @@ mod render;
 pub use checks::{Check, CheckError, NamedCheck};
 pub use health::{Details, Health, HealthBuilder, Snapshot};
 pub use layer::{HealthLayer, HealthService};
-pub use model::{ComponentStatus, Probe, Status};
+pub use model::{ComponentStatus, Group, Probe, Status};
 
 // The README's Rust snippets, compiled (and the runnable ones run) as doctests; they use
 // every integration.

@@ -9,7 +9,7 @@
 //! | [`health_check_status`](CHECK_STATUS) | gauge | `check` | each check and manual component: `1` up, `0` down, `-1` unknown |
 //! | [`health_check_duration_seconds`](CHECK_DURATION) | histogram | `check` | how long each check run took (one sample per run) |
 //! | [`health_check_consecutive_failures`](CHECK_FAILURES) | gauge | `check` | failures in a row up to the last result |
-//! | [`health_probe_status`](PROBE_STATUS) | gauge | `probe` (`liveness`, `readiness`, `startup`, `combined`) | `1` passing (ok or degraded), `0` failing |
+//! | [`health_probe_status`](PROBE_STATUS) | gauge | `probe` (`liveness`, `readiness`, `startup`, `combined`, and each group's name) | `1` passing (HTTP 200), `0` failing (HTTP 503) |
 //!
 //! The metrics are described (unit and help text) once per process, on the first record:
 //! install the recorder at start, before the first check runs or the state first changes.
@@ -23,8 +23,10 @@ use ::metrics::{Gauge, Unit, describe_gauge, describe_histogram, gauge, histogra
 
 use crate::model::component::Component;
 use crate::model::probe::Probe;
+use crate::model::scope::Scope;
 use crate::model::state::State;
 use crate::model::status::ComponentStatus;
+use crate::model::target::Target;
 
 /// The status of each check and manual component: 1 up, 0 down, -1 unknown.
 pub const CHECK_STATUS: &str = "health_check_status";
@@ -32,7 +34,7 @@ pub const CHECK_STATUS: &str = "health_check_status";
 pub const CHECK_DURATION: &str = "health_check_duration_seconds";
 /// Failures in a row of each check up to its last result.
 pub const CHECK_FAILURES: &str = "health_check_consecutive_failures";
-/// The verdict of each probe: 1 passing (ok or degraded), 0 failing.
+/// The verdict of each probe and group: 1 passing (HTTP 200), 0 failing (HTTP 503).
 pub const PROBE_STATUS: &str = "health_probe_status";
 
 /// Record one applied check result: its duration, its status and its failures in a row.
@@ -49,13 +51,19 @@ pub(crate) fn record_result(name: &str, component: &Component) {
         .set(f64::from(component.consecutive_failures()));
 }
 
-/// Record a published state: the verdict of every probe and the status of every component
-/// (manual ones, and checks whose last result expired).
+/// Record a published state: the verdict of every probe and group, and the status of every
+/// component (manual ones, and checks whose last result expired).
 pub(crate) fn record_state(state: &State) {
     describe_once();
-    for probe in Probe::ALL {
-        let passing = state.status(probe).is_passing();
-        probe_gauge(probe).set(if passing { 1.0 } else { 0.0 });
+    for target in state.targets() {
+        let passing = state.passes(target, state.verdict(target, Scope::All));
+        let value = if passing { 1.0 } else { 0.0 };
+        match target {
+            Target::Probe(probe) => probe_gauge(probe).set(value),
+            Target::Group(_) => {
+                gauge!(PROBE_STATUS, "probe" => state.name(target).to_owned()).set(value);
+            }
+        }
     }
     for (name, component) in &state.components {
         gauge!(CHECK_STATUS, "check" => name.to_owned()).set(status_value(component.status()));
@@ -227,6 +235,30 @@ mod tests {
             !seen.keys().any(|(kind, ..)| *kind == MetricKind::Histogram),
             "no run, no duration: {seen:?}"
         );
+    }
+
+    #[test]
+    fn groups_have_a_probe_gauge_and_report_only_checks_a_status() {
+        use crate::model::group::Group;
+        use crate::model::probe_set::ProbeSet;
+
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let mut search = Component::new(ComponentKind::Check, true);
+        record(&mut search, Err("offline".to_owned()), Duration::ZERO);
+        search.probes = ProbeSet::NONE;
+        state.components.insert("search".to_owned(), search);
+        state.groups = vec![Group::new("deep", "/deep").members(["search"])].into();
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        with_local_recorder(&recorder, || record_state(&state));
+        let seen = read(&snapshotter);
+        assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "search")), 0.0);
+        assert_eq!(
+            gauge_value(&seen, PROBE_STATUS, ("probe", "readiness")),
+            1.0
+        );
+        assert_eq!(gauge_value(&seen, PROBE_STATUS, ("probe", "deep")), 0.0);
     }
 
     #[test]

@@ -34,6 +34,13 @@ pub trait Check: Send + Sync + 'static {
     fn component_type(&self) -> &'static str {
         "component"
     }
+
+    /// Whether it talks to another host (a database, a cache, an HTTP or TCP service):
+    /// `true` for the built-in checks, `false` by default. The
+    /// [linter](crate::health::Health::lint) warns when such a check counts for liveness.
+    fn is_remote(&self) -> bool {
+        false
+    }
 }
 
 impl<F, Fut, E> Check for F

@@ -44,6 +44,10 @@ impl<C> Check for HttpCheck<C>
 where
     C: Connect + Clone + Send + Sync + 'static,
 {
+    fn is_remote(&self) -> bool {
+        true
+    }
+
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
             let uri = super::redact::redact(&self.uri.to_string());

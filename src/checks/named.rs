@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::check::Check;
+use crate::model::probe::Probe;
+use crate::model::probe_set::ProbeSet;
 
 /// A [`Check`] with its name and options, for
 /// [`HealthBuilder::add_check`](crate::health::HealthBuilder::add_check).
@@ -26,6 +28,7 @@ pub struct NamedCheck {
     pub(crate) name: String,
     pub(crate) check: Arc<dyn Check>,
     pub(crate) critical: bool,
+    pub(crate) probes: ProbeSet,
     pub(crate) interval: Option<Duration>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) failure_threshold: Option<u32>,
@@ -38,6 +41,7 @@ impl std::fmt::Debug for NamedCheck {
         f.debug_struct("NamedCheck")
             .field("name", &self.name)
             .field("critical", &self.critical)
+            .field("probes", &self.probes)
             .field("interval", &self.interval)
             .field("timeout", &self.timeout)
             .field("failure_threshold", &self.failure_threshold)
@@ -53,6 +57,7 @@ impl NamedCheck {
             name: name.into(),
             check: Arc::new(check),
             critical: true,
+            probes: ProbeSet::READINESS,
             interval: None,
             timeout: None,
             failure_threshold: None,
@@ -72,6 +77,42 @@ impl NamedCheck {
     pub fn non_critical(mut self) -> Self {
         self.critical = false;
         self
+    }
+
+    /// Count for `probes` instead of readiness alone: liveness for an in-process detector
+    /// (a deadlock detector, a worker loop's heartbeat; never a remote dependency, which
+    /// would restart every replica during its outage: [`Health::lint`] warns), startup for
+    /// work that must pass once (migrations), several, or none (see
+    /// [`report_only`](Self::report_only)).
+    ///
+    /// ```
+    /// use tower_health::{Health, NamedCheck, Probe};
+    ///
+    /// let heartbeat = || async { Ok::<(), String>(()) };
+    /// let health = Health::builder()
+    ///     .add_check(NamedCheck::new("loop", heartbeat).probes([Probe::Liveness]))
+    ///     .build();
+    /// ```
+    ///
+    /// [`Health::lint`]: crate::health::Health::lint
+    pub fn probes(mut self, probes: impl IntoIterator<Item = Probe>) -> Self {
+        self.probes = probes.into_iter().collect();
+        self
+    }
+
+    /// Count for no probe: the check runs, and shows in `/health`, verbose views, metrics,
+    /// gRPC and transitions, but never fails a probe.
+    ///
+    /// ```
+    /// use tower_health::{Health, NamedCheck};
+    ///
+    /// let search = || async { Err::<(), _>("index offline") };
+    /// let health = Health::builder()
+    ///     .add_check(NamedCheck::new("search", search).report_only())
+    ///     .build();
+    /// ```
+    pub fn report_only(self) -> Self {
+        self.probes([])
     }
 
     /// Run every `interval` instead of the builder's default.

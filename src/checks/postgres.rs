@@ -30,6 +30,10 @@ pub struct PostgresCheck {
 }
 
 impl Check for PostgresCheck {
+    fn is_remote(&self) -> bool {
+        true
+    }
+
     fn component_type(&self) -> &'static str {
         "datastore"
     }

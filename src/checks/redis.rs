@@ -46,6 +46,10 @@ impl<C> Check for RedisCheck<C>
 where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
+    fn is_remote(&self) -> bool {
+        true
+    }
+
     fn component_type(&self) -> &'static str {
         "datastore"
     }

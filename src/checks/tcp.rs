@@ -23,6 +23,10 @@ pub struct TcpCheck {
 }
 
 impl Check for TcpCheck {
+    fn is_remote(&self) -> bool {
+        true
+    }
+
     fn component_type(&self) -> &'static str {
         "system"
     }

@@ -3,10 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::build_error::BuildError;
+use super::composition::compose;
 use super::{Details, Health};
 use crate::checks::{Check, NamedCheck};
 use crate::engine::Scheduled;
 use crate::model::component::{Component, ComponentKind, Thresholds};
+use crate::model::group::Group;
 use crate::model::meta::Meta;
 use crate::model::state::State;
 
@@ -31,7 +34,9 @@ use crate::model::state::State;
 #[derive(Debug)]
 #[must_use]
 pub struct HealthBuilder {
-    state: State,
+    pub(super) state: State,
+    pub(super) startup: Vec<String>,
+    pub(super) groups: Vec<Group>,
     checks: Vec<NamedCheck>,
     interval: Duration,
     timeout: Duration,
@@ -44,6 +49,8 @@ impl Default for HealthBuilder {
     fn default() -> Self {
         HealthBuilder {
             state: State::default(),
+            startup: Vec::new(),
+            groups: Vec::new(),
             checks: Vec::new(),
             interval: Duration::from_secs(5),
             timeout: Duration::from_secs(2),
@@ -127,29 +134,6 @@ impl HealthBuilder {
         self
     }
 
-    /// Count the service as started only once the check named `name` has passed once, on
-    /// top of [`Health::mark_started`]. Repeat for several checks.
-    ///
-    /// Until then the startup and readiness probes answer 503 (`"starting"`). Once met, the
-    /// requirement is a latch like `mark_started`: a later failure of the check fails
-    /// readiness, never startup.
-    ///
-    /// ```
-    /// use tower_health::{Health, Probe, Status};
-    ///
-    /// let health = Health::builder()
-    ///     .check("migrations", || async { Ok::<(), String>(()) })
-    ///     .require_for_startup("migrations")
-    ///     .build();
-    /// health.mark_started();
-    /// // The check has not passed yet.
-    /// assert_eq!(health.snapshot().status(Probe::Startup), Status::Down);
-    /// ```
-    pub fn require_for_startup(mut self, name: impl Into<String>) -> Self {
-        self.state.startup_requires.push(name.into());
-        self
-    }
-
     /// How often each check runs unless it says otherwise (default 5 s, at least 1 ms).
     /// Each run waits up to a tenth more, so checks do not run in lockstep.
     pub fn interval(mut self, interval: Duration) -> Self {
@@ -181,12 +165,32 @@ impl HealthBuilder {
     ///
     /// # Panics
     ///
-    /// When two checks, or a check and a component, share a name, or a name given to
-    /// [`require_for_startup`](HealthBuilder::require_for_startup) is not a registered check
-    /// or component: configuration mistakes.
+    /// On a configuration mistake [`try_build`](HealthBuilder::try_build) reports: two
+    /// checks or components sharing a name, a startup requirement or group member naming
+    /// nothing, a group path that is invalid or taken.
     pub fn build(self) -> Health {
+        self.try_build()
+            .unwrap_or_else(|error| panic!("tower-health: {error}"))
+    }
+
+    /// Build the handle, or say which configuration mistake stops it (naming the
+    /// component, group or path), for configuration read at run time.
+    ///
+    /// ```
+    /// use tower_health::{Group, Health};
+    ///
+    /// let error = Health::builder()
+    ///     .component("database")
+    ///     .group(Group::new("lb", "/readyz").members(["database"]))
+    ///     .try_build()
+    ///     .unwrap_err();
+    /// assert!(error.message().contains("\"/readyz\" is already the path"));
+    /// ```
+    pub fn try_build(self) -> Result<Health, BuildError> {
         let HealthBuilder {
             mut state,
+            startup,
+            groups,
             checks,
             interval,
             timeout,
@@ -196,43 +200,37 @@ impl HealthBuilder {
         } = self;
         state.meta = Arc::new(meta);
         let at_least = |duration: Duration| duration.max(Duration::from_millis(1));
-        let scheduled = checks
-            .into_iter()
-            .map(|check| {
-                let name: Arc<str> = check.name.as_str().into();
-                let mut component = Component::new(ComponentKind::Check, check.critical);
-                component.component_type = check
-                    .component_type
-                    .unwrap_or_else(|| check.check.component_type().to_owned());
-                if state.components.insert(check.name, component).is_some() {
-                    panic!("tower-health: two checks or components are named {name:?}");
-                }
-                Scheduled {
-                    name,
-                    check: check.check,
-                    interval: at_least(check.interval.unwrap_or(interval)),
-                    timeout: at_least(check.timeout.unwrap_or(timeout)),
-                    thresholds: Thresholds {
-                        failures: check
-                            .failure_threshold
-                            .unwrap_or(thresholds.failures)
-                            .max(1),
-                        successes: check
-                            .success_threshold
-                            .unwrap_or(thresholds.successes)
-                            .max(1),
-                    },
-                }
-            })
-            .collect();
-        if let Some(unknown) = state
-            .startup_requires
-            .iter()
-            .find(|name| !state.components.contains_key(*name))
-        {
-            panic!("tower-health: {unknown:?} is required for startup but is not registered");
+        let mut scheduled = Vec::with_capacity(checks.len());
+        for check in checks {
+            let name: Arc<str> = check.name.as_str().into();
+            let mut component = Component::new(ComponentKind::Check, check.critical);
+            component.probes = check.probes;
+            component.component_type = check
+                .component_type
+                .unwrap_or_else(|| check.check.component_type().to_owned());
+            if state.components.insert(check.name, component).is_some() {
+                let message = format!("two checks or components are named {name:?}");
+                return Err(BuildError::new(message));
+            }
+            scheduled.push(Scheduled {
+                name,
+                check: check.check,
+                interval: at_least(check.interval.unwrap_or(interval)),
+                timeout: at_least(check.timeout.unwrap_or(timeout)),
+                thresholds: Thresholds {
+                    failures: check
+                        .failure_threshold
+                        .unwrap_or(thresholds.failures)
+                        .max(1),
+                    successes: check
+                        .success_threshold
+                        .unwrap_or(thresholds.successes)
+                        .max(1),
+                },
+            });
         }
-        Health::from_parts(state, scheduled, details)
+        compose(&mut state, startup, groups).map_err(BuildError::new)?;
+        Ok(Health::from_parts(state, scheduled, details))
     }
 }
 

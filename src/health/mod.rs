@@ -11,9 +11,11 @@
 //! and `components` (the setters), `clock`, `publish` (change → snapshot → subscribers),
 //! [`Snapshot`], [`Details`] (who sees error texts), `shutdown` and `lint`.
 
+mod build_error;
 mod builder;
 mod clock;
 mod components;
+mod composition;
 mod details;
 mod engine;
 mod lifecycle;
@@ -28,6 +30,7 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 
+pub use build_error::BuildError;
 pub use builder::HealthBuilder;
 pub use details::{Details, ProbeRequest};
 pub use snapshot::Snapshot;

@@ -3,9 +3,12 @@
 use tokio::time::Instant;
 
 use crate::model::component::Component;
+use crate::model::group::Group;
 use crate::model::probe::Probe;
+use crate::model::scope::Scope;
 use crate::model::state::State;
 use crate::model::status::Status;
+use crate::model::target::Target;
 use crate::render::Bodies;
 
 /// An immutable picture of the service's health: lifecycle, every component, and the
@@ -111,6 +114,34 @@ impl Snapshot {
     pub fn status(&self, probe: Probe) -> Status {
         self.state.status(probe)
     }
+
+    /// Whether a probe passes (answers 200): `ok`, or `degraded` unless the probe answers
+    /// 503 when degraded ([`HealthBuilder::fail_when_degraded`](super::HealthBuilder::fail_when_degraded)).
+    pub fn passes(&self, probe: Probe) -> bool {
+        let target = Target::Probe(probe);
+        self.state
+            .passes(target, self.state.verdict(target, Scope::All))
+    }
+
+    /// The verdict of the [group](crate::model::Group) named `name`, if there is one.
+    pub fn group_status(&self, name: &str) -> Option<Status> {
+        let target = self.state.group(name)?;
+        Some(self.state.verdict(target, Scope::All))
+    }
+
+    /// Whether the group named `name` passes (answers 200), if there is one.
+    pub fn group_passes(&self, name: &str) -> Option<bool> {
+        let target = self.state.group(name)?;
+        Some(
+            self.state
+                .passes(target, self.state.verdict(target, Scope::All)),
+        )
+    }
+
+    /// The groups, in the order they were registered.
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        self.state.groups.iter()
+    }
 }
 
 #[cfg(test)]
@@ -122,13 +153,14 @@ mod tests {
     fn bodies_follow_the_state() {
         let mut state = State::default();
         let status = |snapshot: &Snapshot| {
-            let body = snapshot
-                .bodies
-                .get(&snapshot.state, Probe::Startup, Format::Json, false);
-            body.status
+            let body =
+                snapshot
+                    .bodies
+                    .get(&snapshot.state, Probe::Startup.into(), Format::Json, false);
+            body.passing
         };
-        assert_eq!(status(&Snapshot::new(state.clone(), 0)), Status::Down);
+        assert!(!status(&Snapshot::new(state.clone(), 0)));
         state.lifecycle.started = true;
-        assert_eq!(status(&Snapshot::new(state, 1)), Status::Ok);
+        assert!(status(&Snapshot::new(state, 1)));
     }
 }

@@ -9,6 +9,8 @@ use super::paths::Route;
 use super::view::View;
 use crate::health::ProbeRequest;
 use crate::model::scope::Scope;
+use crate::model::state::State;
+use crate::model::target::Target;
 use crate::render::{Format, render};
 
 /// The response to a `GET` (or, with `head`, a `HEAD`) on a health path. Reads the
@@ -34,16 +36,26 @@ pub(crate) fn answer<B>(
     health.with_snapshot(|snapshot| {
         let state = &snapshot.state;
         let scope = match route.component {
-            Some(name) if !state.components.contains_key(name) => {
+            Some(name) if !is_member(state, route.target, name) => {
                 return headers.no_such_component(head);
             }
             Some(name) => Scope::Only(name),
             None if view.is_plain() => {
-                let body = snapshot.bodies.get(state, route.probe, format, reveal);
+                let body = snapshot.bodies.get(state, route.target, format, reveal);
                 return headers.answer(body, head);
             }
             None => Scope::Exclude(&view.exclude),
         };
-        headers.answer(&render(state, route.probe, scope, format, reveal), head)
+        headers.answer(&render(state, route.target, scope, format, reveal), head)
     })
+}
+
+/// Whether `/<path>/<name>` names something the target answers for: any component under
+/// readiness and combined, a member under a group.
+fn is_member(state: &State, target: Target, name: &str) -> bool {
+    match (target, state.components.get(name)) {
+        (_, None) => false,
+        (Target::Group(_), Some(component)) => state.counts(target, name, component),
+        (Target::Probe(_), Some(_)) => true,
+    }
 }

@@ -19,9 +19,10 @@ pub(crate) struct Config {
 
 impl Config {
     pub(crate) fn new(health: Health) -> Self {
+        let paths = Paths::new(&health.snapshot().state.groups);
         Config {
             health,
-            paths: Paths::default(),
+            paths,
             insert_handle: false,
             headers: Headers::default(),
         }

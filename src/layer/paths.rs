@@ -1,43 +1,64 @@
 //! Which request paths the layer answers, and matching them exactly.
 
+use crate::model::group::Group;
+use crate::model::path;
 use crate::model::probe::Probe;
+use crate::model::target::Target;
 
 /// What a health request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Route<'a> {
-    pub(crate) probe: Probe,
+    /// The probe or group.
+    pub(crate) target: Target,
     /// `/readyz/<name>`: one component only.
     pub(crate) component: Option<&'a str>,
 }
 
-/// The path of each probe, or `None` where the probe is turned off.
+/// The path of each probe (`None` where the probe is turned off), then of each group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Paths {
     paths: [Option<Box<str>>; 4],
+    groups: Box<[Box<str>]>,
 }
 
 impl Default for Paths {
     fn default() -> Self {
         Paths {
             paths: Probe::ALL.map(|probe| Some(probe.default_path().into())),
+            groups: Box::default(),
         }
     }
 }
 
 impl Paths {
+    /// The default probe paths and the paths of `groups` (checked when the handle was built:
+    /// valid, and none another's).
+    pub(crate) fn new(groups: &[Group]) -> Self {
+        Paths {
+            groups: groups.iter().map(|group| group.path().into()).collect(),
+            ..Paths::default()
+        }
+    }
+
     /// Serve `probe` on `path`.
     ///
     /// # Panics
     ///
     /// When `path` does not start with `/`, holds anything but visible ASCII, a `?` or a
-    /// `#`, or is already the path of another probe: configuration mistakes, caught when
-    /// the layer is built rather than on a request.
+    /// `#`, or is already the path of another probe or a group: configuration mistakes,
+    /// caught when the layer is built rather than on a request.
     pub(crate) fn set(&mut self, probe: Probe, path: String) {
-        if let Err(problem) = validate(&path) {
+        if let Err(problem) = path::validate(&path) {
             panic!("tower-health: invalid path {path:?} for the {probe} probe: {problem}");
         }
-        if let Some(other) = self.probe(&path).filter(|&other| other != probe) {
-            panic!("tower-health: path {path:?} is already the path of the {other} probe");
+        match self.target(&path) {
+            Some(Target::Probe(other)) if other != probe => {
+                panic!("tower-health: path {path:?} is already the path of the {other} probe")
+            }
+            Some(Target::Group(_)) => {
+                panic!("tower-health: path {path:?} is already the path of a group")
+            }
+            _ => {}
         }
         self.paths[probe.index()] = Some(path.into_boxed_str());
     }
@@ -47,54 +68,54 @@ impl Paths {
         self.paths[probe.index()] = None;
     }
 
-    /// The probe served on exactly `path` (a URI path, without its query), if any.
+    /// The probe or group served on exactly `path` (a URI path, without its query), if any.
     #[inline]
-    pub(crate) fn probe(&self, path: &str) -> Option<Probe> {
+    pub(crate) fn target(&self, path: &str) -> Option<Target> {
         // Lengths first: a miss, the common case, compares no bytes.
-        Probe::ALL.into_iter().find(|probe| {
+        let same = |candidate: &str| candidate.len() == path.len() && candidate == path;
+        let probe = Probe::ALL.into_iter().find(|probe| {
             let probe_path = self.paths[probe.index()].as_deref();
-            probe_path.is_some_and(|p| p.len() == path.len() && p == path)
-        })
+            probe_path.is_some_and(same)
+        });
+        match probe {
+            Some(probe) => Some(Target::Probe(probe)),
+            None => self
+                .groups
+                .iter()
+                .position(|group| same(group))
+                .map(Target::Group),
+        }
     }
 
-    /// What `path` asks for: a probe on its exact path, or one component of readiness or
-    /// combined on `<path>/<name>` (one segment, not empty).
+    /// What `path` asks for: a probe or group on its exact path, or one component of
+    /// readiness, combined or a group on `<path>/<name>` (one segment, not empty).
     #[inline]
     pub(crate) fn lookup<'a>(&self, path: &'a str) -> Option<Route<'a>> {
-        if let Some(probe) = self.probe(path) {
+        if let Some(target) = self.target(path) {
             return Some(Route {
-                probe,
+                target,
                 component: None,
             });
         }
-        [Probe::Readiness, Probe::Combined]
+        let probes = [Probe::Readiness, Probe::Combined]
             .into_iter()
-            .find_map(|probe| {
-                let base = self.paths[probe.index()].as_deref()?;
-                // The `/` after the base first: one byte rules out nearly every other path.
-                if path.as_bytes().get(base.len()) != Some(&b'/') {
-                    return None;
-                }
-                let name = path.strip_prefix(base)?.get(1..)?;
-                (!name.is_empty() && !name.contains('/')).then_some(Route {
-                    probe,
-                    component: Some(name),
-                })
+            .filter_map(|probe| {
+                Some((Target::Probe(probe), self.paths[probe.index()].as_deref()?))
+            });
+        let groups = self.groups.iter().enumerate();
+        let groups = groups.map(|(position, base)| (Target::Group(position), &**base));
+        probes.chain(groups).find_map(|(target, base)| {
+            // The `/` after the base first: one byte rules out nearly every other path.
+            if path.as_bytes().get(base.len()) != Some(&b'/') {
+                return None;
+            }
+            let name = path.strip_prefix(base)?.get(1..)?;
+            (!name.is_empty() && !name.contains('/')).then_some(Route {
+                target,
+                component: Some(name),
             })
+        })
     }
-}
-
-fn validate(path: &str) -> Result<(), &'static str> {
-    if !path.starts_with('/') {
-        return Err("a path must start with '/'");
-    }
-    if !path.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("a path may hold visible ASCII characters only");
-    }
-    if path.contains(['?', '#']) {
-        return Err("a path may not hold '?' or '#'");
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -104,10 +125,22 @@ mod tests {
     #[test]
     fn default_paths_match_exactly() {
         let paths = Paths::default();
-        assert_eq!(paths.probe("/healthz"), Some(Probe::Liveness));
-        assert_eq!(paths.probe("/readyz"), Some(Probe::Readiness));
-        assert_eq!(paths.probe("/startupz"), Some(Probe::Startup));
-        assert_eq!(paths.probe("/health"), Some(Probe::Combined));
+        assert_eq!(
+            paths.target("/healthz"),
+            Some(Target::Probe(Probe::Liveness))
+        );
+        assert_eq!(
+            paths.target("/readyz"),
+            Some(Target::Probe(Probe::Readiness))
+        );
+        assert_eq!(
+            paths.target("/startupz"),
+            Some(Target::Probe(Probe::Startup))
+        );
+        assert_eq!(
+            paths.target("/health"),
+            Some(Target::Probe(Probe::Combined))
+        );
         for other in [
             "",
             "/",
@@ -121,7 +154,7 @@ mod tests {
             "/health/",
             "/readyz%2F",
         ] {
-            assert_eq!(paths.probe(other), None, "{other:?}");
+            assert_eq!(paths.target(other), None, "{other:?}");
         }
     }
 
@@ -130,17 +163,25 @@ mod tests {
         let mut paths = Paths::default();
         paths.set(Probe::Liveness, "/livez".into());
         paths.disable(Probe::Combined);
-        assert_eq!(paths.probe("/livez"), Some(Probe::Liveness));
-        assert_eq!(paths.probe("/healthz"), None);
-        assert_eq!(paths.probe("/health"), None);
+        assert_eq!(paths.target("/livez"), Some(Target::Probe(Probe::Liveness)));
+        assert_eq!(paths.target("/healthz"), None);
+        assert_eq!(paths.target("/health"), None);
         paths.set(Probe::Combined, "/healthz".into());
-        assert_eq!(paths.probe("/healthz"), Some(Probe::Combined));
+        assert_eq!(
+            paths.target("/healthz"),
+            Some(Target::Probe(Probe::Combined))
+        );
     }
 
     #[test]
     fn components_of_readiness_and_combined_have_sub_paths() {
         let paths = Paths::default();
-        let route = |probe, component| Some(Route { probe, component });
+        let route = |probe, component| {
+            Some(Route {
+                target: Target::Probe(probe),
+                component,
+            })
+        };
         assert_eq!(paths.lookup("/readyz"), route(Probe::Readiness, None));
         assert_eq!(
             paths.lookup("/readyz/redis"),
@@ -171,7 +212,10 @@ mod tests {
     fn setting_the_same_path_again_is_fine() {
         let mut paths = Paths::default();
         paths.set(Probe::Readiness, "/readyz".into());
-        assert_eq!(paths.probe("/readyz"), Some(Probe::Readiness));
+        assert_eq!(
+            paths.target("/readyz"),
+            Some(Target::Probe(Probe::Readiness))
+        );
     }
 
     #[test]
@@ -181,10 +225,26 @@ mod tests {
     }
 
     #[test]
-    fn invalid_paths_are_refused() {
-        for bad in ["healthz", "/a b", "/a?b", "/a#b", "/é", ""] {
-            assert!(validate(bad).is_err(), "{bad:?}");
-        }
-        assert!(validate("/-/ready").is_ok());
+    fn groups_have_paths_and_sub_paths() {
+        let groups = [Group::new("lb", "/lbz").members(["db"])];
+        let paths = Paths::new(&groups);
+        assert_eq!(paths.target("/lbz"), Some(Target::Group(0)));
+        assert_eq!(
+            paths.target("/readyz"),
+            Some(Target::Probe(Probe::Readiness))
+        );
+        let route = paths.lookup("/lbz/db").unwrap();
+        assert_eq!(
+            (route.target, route.component),
+            (Target::Group(0), Some("db"))
+        );
+        assert_eq!(paths.lookup("/lbzz"), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "path \"/lbz\" is already the path of a group")]
+    fn a_probe_cannot_take_a_group_path() {
+        let groups = [Group::new("lb", "/lbz")];
+        Paths::new(&groups).set(Probe::Liveness, "/lbz".into());
     }
 }

@@ -49,7 +49,10 @@ impl Headers {
     /// The answer for a rendered body: `200` or `503` from its verdict; with `head`, the
     /// same status and headers with the body's `Content-Length`, and no body.
     pub(crate) fn answer(&self, body: &Body, head: bool) -> Response<Bytes> {
-        let status = body.status.http_status();
+        let status = match body.passing {
+            true => StatusCode::OK,
+            false => StatusCode::SERVICE_UNAVAILABLE,
+        };
         self.response(status, body.format, &body.bytes, &body.length, head)
     }
 
@@ -118,10 +121,9 @@ fn content_type(format: Format) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::status::Status;
 
     fn body() -> Body {
-        Body::new(Status::Down, Format::Json, Bytes::from_static(b"{}"))
+        Body::new(false, Format::Json, Bytes::from_static(b"{}"))
     }
 
     #[test]
@@ -153,7 +155,7 @@ mod tests {
             (Format::HealthJson, "application/health+json"),
             (Format::Verbose, "text/plain; charset=utf-8"),
         ] {
-            let body = Body::new(Status::Ok, format, Bytes::new());
+            let body = Body::new(true, format, Bytes::new());
             let response = Headers::default().answer(&body, false);
             assert_eq!(response.status(), 200);
             assert_eq!(response.headers()[CONTENT_TYPE], content_type);

@@ -6,6 +6,7 @@ use super::deployment::Deployment;
 use super::detection::detection_times;
 use super::warning::ConfigWarning;
 use crate::engine::Scheduled;
+use crate::model::probe::Probe;
 use crate::model::state::State;
 
 /// Every mistake in `checks` (with the state that says which are critical and which startup
@@ -15,9 +16,23 @@ pub(crate) fn lint(
     state: &State,
     deployment: &Deployment,
 ) -> Vec<ConfigWarning> {
-    let startup_requires = &state.startup_requires;
+    let member = |check: &Scheduled, probe: Probe| {
+        let component = state.components.get(&*check.name);
+        component.is_some_and(|component| component.probes.contains(probe))
+    };
     let mut warnings = Vec::new();
     let mut warn = |message: String| warnings.push(ConfigWarning { message });
+
+    for check in checks.iter().filter(|check| check.check.is_remote()) {
+        if member(check, Probe::Liveness) {
+            warn(format!(
+                "check {:?} talks to another host and counts for liveness: when that host \
+                 fails, every replica fails liveness together and the orchestrator restarts \
+                 them all, which cannot bring the host back; count it for readiness instead",
+                check.name
+            ));
+        }
+    }
 
     let probes = [
         ("livenessProbe", deployment.liveness),
@@ -38,7 +53,7 @@ pub(crate) fn lint(
 
     let required: Duration = checks
         .iter()
-        .filter(|check| startup_requires.iter().any(|name| **name == *check.name))
+        .filter(|check| member(check, Probe::Startup))
         .map(|check| {
             let successes = check.thresholds.successes;
             check.timeout.saturating_mul(successes)
@@ -126,7 +141,8 @@ mod tests {
         let mut state = State::default();
         let component = Component::new(ComponentKind::Check, true);
         state.components.insert("db".to_owned(), component);
-        state.startup_requires.push("db".to_owned());
+        let db = state.components.get_mut("db").unwrap();
+        db.probes = db.probes.with(Probe::Startup);
         Config {
             checks: vec![check],
             state,
@@ -227,5 +243,26 @@ mod tests {
         config.state.components.get_mut("db").unwrap().critical = false;
         let tight = good().unready_within(Duration::from_secs(1));
         assert_eq!(config.lint(&tight), vec![]);
+    }
+
+    #[test]
+    fn a_remote_check_on_liveness() {
+        let mut config = health(Duration::from_secs(2));
+        config.checks[0].check = Arc::new(crate::checks::tcp("db.internal:5432"));
+        assert_eq!(config.lint(&good()), vec![], "readiness and startup: fine");
+        let db = config.state.components.get_mut("db").unwrap();
+        db.probes = db.probes.with(Probe::Liveness);
+        let warnings = config.lint(&good());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0]
+                .message()
+                .starts_with("check \"db\" talks to another host and counts for liveness"),
+            "{}",
+            warnings[0]
+        );
+        // An in-process check on liveness is what liveness is for.
+        config.checks[0].check = Arc::new(|| async { Ok::<(), String>(()) });
+        assert_eq!(config.lint(&good()), vec![]);
     }
 }

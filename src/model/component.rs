@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use super::probe_set::ProbeSet;
 use super::status::ComponentStatus;
 
 /// Where a component's status comes from.
@@ -22,6 +23,8 @@ pub enum ComponentKind {
 pub struct Component {
     pub(crate) kind: ComponentKind,
     pub(crate) critical: bool,
+    /// The built-in probes it counts for.
+    pub(crate) probes: ProbeSet,
     pub(crate) status: ComponentStatus,
     pub(crate) error: Option<String>,
     pub(crate) consecutive_failures: u32,
@@ -57,6 +60,7 @@ impl Component {
         Component {
             kind,
             critical,
+            probes: ProbeSet::READINESS,
             status: ComponentStatus::Unknown,
             error: None,
             consecutive_failures: 0,
@@ -83,6 +87,17 @@ impl Component {
     /// Whether failing it fails readiness (`true`) or only degrades it (`false`).
     pub fn is_critical(&self) -> bool {
         self.critical
+    }
+
+    /// The built-in probes it counts for (readiness unless configured otherwise; none for a
+    /// report-only component).
+    pub fn probes(&self) -> ProbeSet {
+        self.probes
+    }
+
+    /// Whether it counts for no probe: shown and reported, never failing one.
+    pub fn is_report_only(&self) -> bool {
+        self.probes.is_empty()
     }
 
     /// Where its status comes from.

@@ -8,15 +8,21 @@
 //! read it.
 
 pub(crate) mod component;
+pub(crate) mod group;
 pub(crate) mod lifecycle;
 pub(crate) mod meta;
+pub(crate) mod path;
 pub(crate) mod probe;
+pub(crate) mod probe_set;
 pub(crate) mod scope;
 pub(crate) mod state;
 pub(crate) mod status;
+pub(crate) mod target;
 pub(crate) mod transition;
 
 pub use component::{Component, ComponentKind};
+pub use group::Group;
 pub use probe::Probe;
+pub use probe_set::ProbeSet;
 pub use status::{ComponentStatus, Status};
 pub use transition::Transition;

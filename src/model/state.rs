@@ -4,60 +4,112 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::component::Component;
+use super::group::Group;
 use super::lifecycle::Lifecycle;
 use super::meta::Meta;
 use super::probe::Probe;
 use super::scope::Scope;
 use super::status::Status;
+use super::target::Target;
 
 /// The state the mutable parts of the handle write, before rendering.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct State {
     pub(crate) lifecycle: Lifecycle,
     pub(crate) components: BTreeMap<String, Component>,
-    /// Checks that must have passed once before the service counts as started.
-    pub(crate) startup_requires: Vec<String>,
+    /// Probes of the operator's own, in registration order.
+    pub(crate) groups: Arc<[Group]>,
+    /// Per built-in probe ([`Probe::index`]): whether `degraded` answers 503.
+    pub(crate) fail_when_degraded: [bool; Probe::ALL.len()],
     pub(crate) meta: Arc<Meta>,
 }
 
 impl State {
-    /// Started: [`Health::mark_started`](crate::health::Health::mark_started) was called and every
-    /// check required for startup has passed once. Both are latches.
+    /// Started: [`Health::mark_started`](crate::health::Health::mark_started) was called and
+    /// every startup member has passed once. Both are latches.
     pub(crate) fn is_started(&self) -> bool {
         self.lifecycle.started
-            && self.startup_requires.iter().all(|name| {
-                self.components
-                    .get(name)
-                    .is_some_and(|component| component.ever_up)
-            })
+            && self
+                .components
+                .values()
+                .filter(|component| component.probes.contains(Probe::Startup))
+                .all(|component| component.ever_up)
     }
 
-    /// The verdict of a probe; see the crate docs for the rules.
+    /// The verdict of a built-in probe; see the crate docs for the rules.
     pub(crate) fn status(&self, probe: Probe) -> Status {
-        self.verdict(probe, Scope::All)
+        self.verdict(Target::Probe(probe), Scope::All)
     }
 
-    /// The verdict of a probe counting only the components in `scope`.
-    pub(crate) fn verdict(&self, probe: Probe, scope: Scope<'_>) -> Status {
+    /// The verdict for `target` counting only its members in `scope`.
+    pub(crate) fn verdict(&self, target: Target, scope: Scope<'_>) -> Status {
         if let Scope::Only(name) = scope {
             let up = self.components.get(name).is_some_and(|c| c.status.is_up());
             return if up { Status::Ok } else { Status::Down };
         }
-        match probe {
-            Probe::Liveness if self.lifecycle.broken.is_some() => Status::Down,
-            Probe::Liveness => Status::Ok,
-            Probe::Startup if self.is_started() => Status::Ok,
-            Probe::Startup => Status::Down,
-            Probe::Readiness | Probe::Combined => {
+        match target {
+            Target::Probe(Probe::Liveness) if self.lifecycle.broken.is_some() => Status::Down,
+            Target::Probe(Probe::Liveness) => self.members_status(target, scope),
+            Target::Probe(Probe::Startup) if self.is_started() => Status::Ok,
+            Target::Probe(Probe::Startup) => Status::Down,
+            Target::Probe(Probe::Readiness | Probe::Combined) | Target::Group(_) => {
                 if self.lifecycle_reason().is_some() {
                     return Status::Down;
                 }
-                self.components_status(scope)
+                self.members_status(target, scope)
             }
         }
     }
 
-    /// Why the lifecycle alone keeps readiness down, if it does.
+    /// Whether `status`, the verdict for `target`, passes: `ok`, or `degraded` unless the
+    /// target maps `degraded` to 503.
+    pub(crate) fn passes(&self, target: Target, status: Status) -> bool {
+        let degraded_fails = match target {
+            Target::Probe(probe) => self.fail_when_degraded[probe.index()],
+            Target::Group(group) => self.groups[group].fail_when_degraded,
+        };
+        match status {
+            Status::Ok => true,
+            Status::Degraded => !degraded_fails,
+            Status::Down => false,
+        }
+    }
+
+    /// Whether the component `name` counts toward the verdict for `target`.
+    pub(crate) fn counts(&self, target: Target, name: &str, component: &Component) -> bool {
+        match target {
+            Target::Probe(probe) => component.probes.contains(probe),
+            Target::Group(group) => self.groups[group].members.iter().any(|m| m == name),
+        }
+    }
+
+    /// Whether the body for `target` lists the component `name`: its members, and for the
+    /// combined probe every component, report-only ones included.
+    pub(crate) fn lists(&self, target: Target, name: &str, component: &Component) -> bool {
+        target == Target::Probe(Probe::Combined) || self.counts(target, name, component)
+    }
+
+    /// The group named `name`.
+    pub(crate) fn group(&self, name: &str) -> Option<Target> {
+        let position = self.groups.iter().position(|group| group.name == name)?;
+        Some(Target::Group(position))
+    }
+
+    /// Every target: the built-in probes, then the groups.
+    pub(crate) fn targets(&self) -> impl Iterator<Item = Target> + use<> {
+        let groups = (0..self.groups.len()).map(Target::Group);
+        Probe::ALL.into_iter().map(Target::Probe).chain(groups)
+    }
+
+    /// The name of `target`: the probe's (`readiness`, …) or the group's.
+    pub(crate) fn name(&self, target: Target) -> &str {
+        match target {
+            Target::Probe(probe) => probe.name(),
+            Target::Group(group) => &self.groups[group].name,
+        }
+    }
+
+    /// Why the lifecycle alone keeps readiness (and groups) down, if it does.
     pub(crate) fn lifecycle_reason(&self) -> Option<&str> {
         let lifecycle = &self.lifecycle;
         if lifecycle.broken.is_some() {
@@ -75,12 +127,14 @@ impl State {
         }
     }
 
-    fn components_status(&self, scope: Scope<'_>) -> Status {
+    /// `down` when a critical member in `scope` is not up, `degraded` when only
+    /// non-critical ones are not, `ok` otherwise.
+    fn members_status(&self, target: Target, scope: Scope<'_>) -> Status {
         let mut status = Status::Ok;
         let counted = self
             .components
             .iter()
-            .filter(|(name, _)| scope.counts(name));
+            .filter(|(name, component)| scope.counts(name) && self.counts(target, name, component));
         for (_, component) in counted {
             if !component.status.is_up() {
                 if component.critical {
@@ -97,6 +151,7 @@ impl State {
 mod tests {
     use super::*;
     use crate::model::component::ComponentKind;
+    use crate::model::probe_set::ProbeSet;
     use crate::model::status::ComponentStatus;
 
     fn started() -> State {
@@ -109,9 +164,20 @@ mod tests {
         }
     }
 
-    fn with(mut state: State, name: &str, critical: bool, status: ComponentStatus) -> State {
+    fn with(state: State, name: &str, critical: bool, status: ComponentStatus) -> State {
+        member(state, name, critical, status, ProbeSet::READINESS)
+    }
+
+    fn member(
+        mut state: State,
+        name: &str,
+        critical: bool,
+        status: ComponentStatus,
+        probes: ProbeSet,
+    ) -> State {
         let mut component = Component::new(ComponentKind::Manual, critical);
         component.status = status;
+        component.probes = probes;
         state.components.insert(name.to_owned(), component);
         state
     }
@@ -161,5 +227,84 @@ mod tests {
         assert_eq!(state.lifecycle_reason(), Some("broken"));
         assert_eq!(state.status(Probe::Liveness), Status::Down);
         assert_eq!(state.status(Probe::Startup), Status::Ok);
+    }
+
+    #[test]
+    fn each_probe_counts_its_own_members() {
+        let liveness = ProbeSet::NONE.with(Probe::Liveness);
+        let state = member(started(), "loop", true, ComponentStatus::Down, liveness);
+        assert_eq!(state.status(Probe::Liveness), Status::Down);
+        assert_eq!(
+            state.status(Probe::Readiness),
+            Status::Ok,
+            "not a readiness member"
+        );
+        let both = liveness.with(Probe::Readiness);
+        let state = member(started(), "consumer", true, ComponentStatus::Down, both);
+        assert_eq!(state.status(Probe::Liveness), Status::Down);
+        assert_eq!(state.status(Probe::Readiness), Status::Down);
+    }
+
+    #[test]
+    fn report_only_components_never_fail_a_probe() {
+        let state = member(
+            started(),
+            "search",
+            true,
+            ComponentStatus::Down,
+            ProbeSet::NONE,
+        );
+        for probe in Probe::ALL {
+            assert_eq!(state.status(probe), Status::Ok, "{probe}");
+        }
+        let search = &state.components["search"];
+        assert!(state.lists(Target::Probe(Probe::Combined), "search", search));
+        assert!(!state.lists(Target::Probe(Probe::Readiness), "search", search));
+    }
+
+    #[test]
+    fn startup_members_gate_startup_once() {
+        let startup = ProbeSet::NONE.with(Probe::Startup);
+        let mut state = member(
+            started(),
+            "migrations",
+            true,
+            ComponentStatus::Unknown,
+            startup,
+        );
+        assert_eq!(state.status(Probe::Startup), Status::Down);
+        assert_eq!(state.lifecycle_reason(), Some("starting"));
+        let migrations = state.components.get_mut("migrations").unwrap();
+        migrations.status = ComponentStatus::Up;
+        migrations.ever_up = true;
+        assert_eq!(state.status(Probe::Startup), Status::Ok);
+        state.components.get_mut("migrations").unwrap().status = ComponentStatus::Down;
+        assert_eq!(state.status(Probe::Startup), Status::Ok, "a latch");
+        assert_eq!(state.status(Probe::Readiness), Status::Ok, "startup only");
+    }
+
+    #[test]
+    fn groups_count_their_members_and_the_lifecycle() {
+        let mut state = with(started(), "db", true, ComponentStatus::Up);
+        state = with(state, "redis", true, ComponentStatus::Down);
+        state.groups = vec![Group::new("lb", "/lbz").members(["db"])].into();
+        let lb = state.group("lb").unwrap();
+        assert_eq!(state.verdict(lb, Scope::All), Status::Ok);
+        assert_eq!(state.status(Probe::Readiness), Status::Down);
+        assert_eq!(state.name(lb), "lb");
+        state.lifecycle.draining = true;
+        assert_eq!(state.verdict(lb, Scope::All), Status::Down);
+    }
+
+    #[test]
+    fn degraded_answers_503_where_mapped() {
+        let mut state = with(started(), "search", false, ComponentStatus::Down);
+        let readiness = Target::Probe(Probe::Readiness);
+        assert!(state.passes(readiness, Status::Degraded));
+        state.fail_when_degraded[Probe::Readiness.index()] = true;
+        assert!(!state.passes(readiness, Status::Degraded));
+        assert!(state.passes(Target::Probe(Probe::Combined), Status::Degraded));
+        assert!(state.passes(readiness, Status::Ok));
+        assert!(!state.passes(readiness, Status::Down));
     }
 }

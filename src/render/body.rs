@@ -3,13 +3,14 @@
 use bytes::Bytes;
 
 use super::Format;
-use crate::model::status::Status;
 
-/// One rendered body: its bytes, the format they are in, and the verdict they report.
+/// One rendered body: its bytes, the format they are in, and whether the verdict they
+/// report passes.
 #[derive(Debug, Clone)]
 pub(crate) struct Body {
-    /// The verdict the body reports (the layer answers 200 or 503 from it).
-    pub(crate) status: Status,
+    /// Whether the verdict passes (the layer answers 200, else 503): `ok`, or `degraded`
+    /// where it is not mapped to 503.
+    pub(crate) passing: bool,
     pub(crate) format: Format,
     pub(crate) bytes: Bytes,
     /// The body's length in ASCII digits, for a `HEAD` answer's `Content-Length`: written
@@ -18,10 +19,10 @@ pub(crate) struct Body {
 }
 
 impl Body {
-    pub(crate) fn new(status: Status, format: Format, bytes: Bytes) -> Self {
+    pub(crate) fn new(passing: bool, format: Format, bytes: Bytes) -> Self {
         let length = Bytes::from(bytes.len().to_string());
         Body {
-            status,
+            passing,
             format,
             bytes,
             length,

@@ -5,13 +5,11 @@ use serde_json::{Map, Value, json};
 
 use super::subject::Subject;
 use crate::model::component::Component;
-use crate::model::probe::Probe;
 use crate::model::status::Status;
 
 pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     let Subject {
         state,
-        probe,
         status,
         reveal,
         ..
@@ -31,7 +29,7 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     if let Some(reason) = subject.reason() {
         body.insert("output".into(), reason.into());
     }
-    if matches!(probe, Probe::Readiness | Probe::Combined) {
+    if subject.has_listing() {
         let checks: Map<String, Value> = subject
             .listed()
             .map(|(name, component)| (name.to_owned(), json!([entry(component, reveal)])))
@@ -80,6 +78,7 @@ mod tests {
     use super::*;
     use crate::model::component::ComponentKind;
     use crate::model::meta::Meta;
+    use crate::model::probe::Probe;
     use crate::model::scope::Scope;
     use crate::model::state::State;
     use crate::model::status::ComponentStatus;
@@ -107,7 +106,7 @@ mod tests {
         };
         state.lifecycle.started = true;
         let render = |reveal| {
-            let subject = Subject::new(&state, Probe::Readiness, Scope::All, reveal);
+            let subject = Subject::new(&state, Probe::Readiness.into(), Scope::All, reveal);
             serde_json::from_slice::<Value>(&render(&subject)).unwrap()
         };
         assert_eq!(

@@ -33,24 +33,55 @@ struct Checks<'a>(Subject<'a>);
 
 impl Serialize for Checks<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let entries = self.0.listed();
-        serializer
-            .collect_map(entries.map(|(name, component)| (name, Entry(component, self.0.reveal))))
+        let subject = self.0;
+        let entries = subject.listed().map(|(name, component)| {
+            let entry = Entry {
+                subject,
+                name,
+                component,
+            };
+            (name, entry)
+        });
+        serializer.collect_map(entries)
     }
 }
 
-/// One component's entry; its error text only when details are revealed.
-struct Entry<'a>(&'a Component, bool);
+/// One component's entry. When details are revealed: its error text, and in the combined
+/// body the probes and groups it counts for.
+struct Entry<'a> {
+    subject: Subject<'a>,
+    name: &'a str,
+    component: &'a Component,
+}
 
 impl Serialize for Entry<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Entry(component, reveal) = *self;
+        let Entry {
+            subject,
+            name,
+            component,
+        } = *self;
+        let reveal = subject.reveal;
         let error = component.error().filter(|_| reveal);
-        let mut map = serializer.serialize_map(Some(2 + usize::from(error.is_some())))?;
+        let show_probes = reveal && subject.probe() == Some(Probe::Combined);
+        let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("status", component.status().as_str())?;
         map.serialize_entry("critical", &component.is_critical())?;
         if let Some(error) = error {
             map.serialize_entry("error", error)?;
+        }
+        if show_probes {
+            let state = subject.state;
+            let probes: Vec<&str> = component.probes().iter().map(Probe::name).collect();
+            let groups = state
+                .groups
+                .iter()
+                .filter(|g| g.member_names().any(|m| m == name));
+            let groups = groups.map(|group| group.name());
+            map.serialize_entry(
+                "probes",
+                &probes.into_iter().chain(groups).collect::<Vec<_>>(),
+            )?;
         }
         map.end()
     }
@@ -59,20 +90,19 @@ impl Serialize for Entry<'_> {
 pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     let Subject {
         state,
-        probe,
         scope,
         status,
         ..
     } = *subject;
     let lifecycle = &state.lifecycle;
-    let combined = probe == Probe::Combined && !matches!(scope, Scope::Only(_));
+    let combined = subject.probe() == Some(Probe::Combined) && !matches!(scope, Scope::Only(_));
     let body = Body {
         status: status.as_str(),
         reason: subject.reason(),
         started: combined.then(|| state.is_started()),
         draining: combined.then_some(lifecycle.draining),
         live: combined.then_some(lifecycle.broken.is_none()),
-        checks: matches!(probe, Probe::Readiness | Probe::Combined).then_some(Checks(*subject)),
+        checks: subject.has_listing().then_some(Checks(*subject)),
         excluded: match scope {
             Scope::Exclude(names) => names,
             _ => &[],
@@ -92,7 +122,7 @@ mod tests {
     use crate::model::status::ComponentStatus;
 
     fn body(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> serde_json::Value {
-        serde_json::from_slice(&render(&Subject::new(state, probe, scope, reveal))).unwrap()
+        serde_json::from_slice(&render(&Subject::new(state, probe.into(), scope, reveal))).unwrap()
     }
 
     fn state() -> State {

@@ -16,9 +16,9 @@ mod verbose;
 pub(crate) use bodies::Bodies;
 pub(crate) use body::Body;
 
-use crate::model::probe::Probe;
 use crate::model::scope::Scope;
 use crate::model::state::State;
+use crate::model::target::Target;
 use subject::Subject;
 
 /// The body formats a probe answers in.
@@ -42,19 +42,20 @@ impl Format {
     }
 }
 
-/// Render the body of `probe` over the components in `scope`, revealing error texts or not.
+/// Render the body for `target` (a probe or a group) over the components in `scope`,
+/// revealing error texts or not.
 pub(crate) fn render(
     state: &State,
-    probe: Probe,
+    target: Target,
     scope: Scope<'_>,
     format: Format,
     reveal: bool,
 ) -> Body {
-    let subject = Subject::new(state, probe, scope, reveal);
+    let subject = Subject::new(state, target, scope, reveal);
     let bytes = match format {
         Format::Json => json::render(&subject),
         Format::HealthJson => ietf::render(&subject),
         Format::Verbose => verbose::render(&subject),
     };
-    Body::new(subject.status, format, bytes)
+    Body::new(subject.passing, format, bytes)
 }

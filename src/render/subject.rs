@@ -5,52 +5,89 @@ use crate::model::probe::Probe;
 use crate::model::scope::Scope;
 use crate::model::state::State;
 use crate::model::status::Status;
+use crate::model::target::Target;
 
-/// What one body is rendered from: the state, the probe and scope asked for, their verdict,
-/// and whether details are revealed.
+/// What one body is rendered from: the state, the probe or group and the scope asked for,
+/// their verdict and whether it passes, and whether details are revealed.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Subject<'a> {
     pub(super) state: &'a State,
-    pub(super) probe: Probe,
+    pub(super) target: Target,
     pub(super) scope: Scope<'a>,
     pub(super) status: Status,
+    pub(super) passing: bool,
     pub(super) reveal: bool,
 }
 
 impl<'a> Subject<'a> {
-    pub(super) fn new(state: &'a State, probe: Probe, scope: Scope<'a>, reveal: bool) -> Self {
+    pub(super) fn new(state: &'a State, target: Target, scope: Scope<'a>, reveal: bool) -> Self {
+        let status = state.verdict(target, scope);
         Subject {
             state,
-            probe,
+            target,
             scope,
-            status: state.verdict(probe, scope),
+            status,
+            passing: state.passes(target, status),
             reveal,
         }
     }
 
-    /// The components the body lists: none for liveness and startup.
+    /// The built-in probe the body is for, if it is one.
+    pub(super) fn probe(&self) -> Option<Probe> {
+        self.target.probe()
+    }
+
+    /// The components the body lists: the target's members (every component for the
+    /// combined probe), or the one component of a `/<path>/<name>` request.
     pub(super) fn listed(&self) -> impl Iterator<Item = (&'a str, &'a Component)> + use<'a> {
-        let listed = matches!(self.probe, Probe::Readiness | Probe::Combined);
-        let scope = self.scope;
-        self.state
+        let Subject {
+            state,
+            target,
+            scope,
+            ..
+        } = *self;
+        state
             .components
             .iter()
-            .filter(move |(name, _)| listed && scope.counts(name))
+            .filter(move |(name, component)| match scope {
+                Scope::Only(only) => only == name.as_str(),
+                _ => scope.counts(name) && state.lists(target, name, component),
+            })
             .map(|(name, component)| (name.as_str(), component))
+    }
+
+    /// Whether the body has a `checks` listing: always for readiness, the combined probe
+    /// and groups; for liveness and startup only when they have members.
+    pub(super) fn has_listing(&self) -> bool {
+        match self.probe() {
+            Some(Probe::Liveness | Probe::Startup) => self.listed().next().is_some(),
+            _ => true,
+        }
     }
 
     /// The lifecycle reason the body gives, if the probe fails for one.
     pub(super) fn reason(&self) -> Option<String> {
         let state = self.state;
         let lifecycle = &state.lifecycle;
-        match (self.probe, self.scope) {
-            (_, Scope::Only(_)) => None,
-            (Probe::Liveness, _) => lifecycle.broken.as_ref().map(|broken| match self.reveal {
+        if let Scope::Only(_) = self.scope {
+            return None;
+        }
+        match self.probe() {
+            Some(Probe::Liveness) => lifecycle.broken.as_ref().map(|broken| match self.reveal {
                 true => format!("broken: {broken}"),
                 false => "broken".to_owned(),
             }),
-            (Probe::Startup, _) => (!state.is_started()).then(|| "starting".to_owned()),
-            (Probe::Readiness | Probe::Combined, _) => state.lifecycle_reason().map(str::to_owned),
+            Some(Probe::Startup) => (!state.is_started()).then(|| "starting".to_owned()),
+            _ => state.lifecycle_reason().map(str::to_owned),
+        }
+    }
+
+    /// The name the verdict is given under: the probe's, the group's, or the component's
+    /// for a `/<path>/<name>` request.
+    pub(super) fn name(&self) -> &'a str {
+        match self.scope {
+            Scope::Only(name) => name,
+            _ => self.state.name(self.target),
         }
     }
 

@@ -12,17 +12,17 @@ use crate::model::status::Status;
 pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     let Subject {
         state,
-        probe,
         scope,
         status,
         reveal,
+        ..
     } = *subject;
     let mut text = String::new();
     let reason = subject.reason();
-    match probe {
-        Probe::Liveness => line(&mut text, "live", reason.as_deref()),
-        Probe::Startup => line(&mut text, "started", reason.as_deref()),
-        Probe::Readiness | Probe::Combined => {
+    match subject.probe() {
+        Some(Probe::Liveness) => line(&mut text, "live", reason.as_deref()),
+        Some(Probe::Startup) => line(&mut text, "started", reason.as_deref()),
+        _ => {
             if let Some(reason) = &reason {
                 line(&mut text, "lifecycle", Some(reason));
             }
@@ -66,16 +66,14 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
             );
         }
     }
-    let subject = match scope {
-        Scope::Only(name) => name,
-        _ => probe.name(),
-    };
+    let name = subject.name();
     let verdict = match status {
         Status::Ok => "passed",
-        Status::Degraded => "passed (degraded)",
+        Status::Degraded if subject.passing => "passed (degraded)",
+        Status::Degraded => "failed (degraded)",
         Status::Down => "failed",
     };
-    let _ = writeln!(text, "{subject} check {verdict}");
+    let _ = writeln!(text, "{name} check {verdict}");
     Bytes::from(text)
 }
 
@@ -94,7 +92,7 @@ mod tests {
     use crate::model::status::ComponentStatus;
 
     fn text(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> String {
-        let body = render(&Subject::new(state, probe, scope, reveal));
+        let body = render(&Subject::new(state, probe.into(), scope, reveal));
         String::from_utf8(body.to_vec()).unwrap()
     }
 
