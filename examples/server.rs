@@ -18,9 +18,12 @@
 //! | `CHECK_TIMEOUT_MS` | `2000` | how long a check may take before it counts as failed |
 //! | `SHUTDOWN_DELAY_MS` | `5000` | on SIGTERM/Ctrl-C: how long to keep serving with readiness 503 before stopping |
 //! | `HEALTH_DETAILS_TOKEN` | unset | requests with `x-health-token: <it>` see error details in health bodies |
+//! | `HEALTH_GROUPS` | unset | probes of your own: `name=/path:member,member;…`, e.g. `lb=/lbz:database;deep=/deep:database,redis` |
+//! | `REPORT_ONLY_CHECKS` | unset | checks shown and reported but never failing a probe, comma-separated (e.g. `redis`) |
 //!
 //! A dependency that is unreachable or refuses the credentials is a failing check (logged);
-//! a URL that cannot be parsed at all stops start-up.
+//! a URL that cannot be parsed at all, a malformed group or a group path that another probe
+//! has stops start-up (exit 2).
 
 mod common;
 
@@ -39,7 +42,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sqlx::postgres::PgConnectOptions;
 use tower::ServiceBuilder;
 use tower_health::lint::{Deployment, ProbeSettings};
-use tower_health::{Details, Health, HealthLayer};
+use tower_health::{Details, Group, Health, HealthLayer};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 struct Config {
@@ -52,6 +55,8 @@ struct Config {
     check_timeout: Duration,
     shutdown_delay: Duration,
     details_token: Option<String>,
+    groups: Vec<Group>,
+    report_only: Vec<String>,
 }
 
 impl Config {
@@ -70,33 +75,58 @@ impl Config {
                 "HEALTH_DETAILS_TOKEN",
                 "unset: details never shown",
             ),
+            groups: common::groups_from_env("HEALTH_GROUPS")?,
+            report_only: common::names_from_env("REPORT_ONLY_CHECKS")?,
         })
     }
 }
 
 /// Logs to stdout, reads (and prints) its configuration from the environment, serves until
-/// SIGTERM/Ctrl-C. Exit code 2 when a setting does not parse, 1 when serving fails, 0 after
-/// a clean shutdown.
+/// SIGTERM/Ctrl-C. Exit code 2 when a setting does not parse or the health configuration
+/// is refused, 1 when serving fails, 0 after a clean shutdown.
 #[tokio::main]
 async fn main() -> ExitCode {
     common::log_to_stdout();
     let Ok(config) = Config::from_env().inspect_err(common::print_error) else {
         return ExitCode::from(2);
     };
-    common::exit_code(run(config).await)
+    // Before the health state first changes, so the metrics carry their descriptions.
+    let Ok(metrics) = install_metrics().inspect_err(common::print_error) else {
+        return ExitCode::FAILURE;
+    };
+    let Ok(health) = health(&config).inspect_err(common::print_error) else {
+        return ExitCode::from(2);
+    };
+    common::exit_code(run(config, health, metrics).await)
 }
 
-async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    // Before the health state first changes, so the metrics carry their descriptions.
-    let metrics = install_metrics()?;
+/// The health handle: a check per configured dependency (report-only where asked), the
+/// groups, the details policy.
+fn health(config: &Config) -> Result<Health, String> {
     let builder = Health::builder()
         .interval(config.check_interval)
         .timeout(config.check_timeout)
-        .details(details(config.details_token));
+        .details(details(config.details_token.clone()));
     // Pools are created lazily: an unreachable dependency is a failing check, not a crash.
-    let health =
-        common::dependency_checks(builder, config.database, config.redis, config.check_timeout)?
-            .build();
+    let builder = common::dependency_checks(
+        builder,
+        config.database.clone(),
+        config.redis.clone(),
+        config.check_timeout,
+        &config.report_only,
+    )?;
+    let groups = config.groups.iter().cloned();
+    let builder = groups.fold(builder, |builder, group| builder.group(group));
+    builder
+        .try_build()
+        .map_err(|error| format!("HEALTH_GROUPS is not valid: {error}"))
+}
+
+async fn run(
+    config: Config,
+    health: Health,
+    metrics: PrometheusHandle,
+) -> Result<(), Box<dyn std::error::Error>> {
     // Warn at start when this configuration does not fit the shipped manifests, and say how
     // long a failing dependency takes to take the pod out of the Service.
     let deployment = kubernetes_manifest()

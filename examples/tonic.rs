@@ -78,9 +78,14 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let builder = Health::builder()
         .interval(config.check_interval)
         .timeout(config.check_timeout);
-    let health =
-        common::dependency_checks(builder, config.database, config.redis, config.check_timeout)?
-            .build();
+    let health = common::dependency_checks(
+        builder,
+        config.database,
+        config.redis,
+        config.check_timeout,
+        &[],
+    )?
+    .build();
     health.start_checks();
     // `""` follows readiness, `database` and `redis` their checks; all NOT_SERVING on drain.
     let grpc_health = tower_health::grpc::health_service(&health).await;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tower_health::{HealthBuilder, checks};
+use tower_health::{Check, Group, HealthBuilder, NamedCheck, checks};
 
 /// Log to stdout, at the level `RUST_LOG` asks for (default `info`), in colour only when
 /// stdout is a terminal (a file or a log collector gets plain text).
@@ -135,19 +135,32 @@ fn password_note(url: &str) -> &'static str {
 /// Pools are created lazily: an unreachable dependency is a failing check, not a crash. Each
 /// connection attempt gives up a little before the check timeout, so the log names the
 /// dependency's own error ("connection refused") rather than the engine's timeout.
+///
+/// The checks named in `report_only` count for no probe; a name there that is not a
+/// configured check is an error naming it.
 pub(crate) fn dependency_checks(
     mut builder: HealthBuilder,
     database: Option<PgConnectOptions>,
     redis: Option<redis::Client>,
     check_timeout: Duration,
-) -> Result<HealthBuilder, redis::RedisError> {
+    report_only: &[String],
+) -> Result<HealthBuilder, String> {
+    let configured = [("database", database.is_some()), ("redis", redis.is_some())];
+    if let Some(unknown) = report_only
+        .iter()
+        .find(|name| !configured.contains(&(name.as_str(), true)))
+    {
+        return Err(format!(
+            "REPORT_ONLY_CHECKS is not valid: {unknown:?} is not a configured check"
+        ));
+    }
     let attempt_timeout = check_timeout.mul_f64(0.8);
     if let Some(options) = database {
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(attempt_timeout)
             .connect_lazy_with(options);
-        builder = builder.check("database", checks::postgres(pool));
+        builder = builder.add_check(named("database", checks::postgres(pool), report_only));
     }
     if let Some(client) = redis {
         let manager = ConnectionManager::new_lazy_with_config(
@@ -156,8 +169,73 @@ pub(crate) fn dependency_checks(
                 .set_connection_timeout(Some(attempt_timeout))
                 .set_response_timeout(Some(attempt_timeout))
                 .set_number_of_retries(1),
-        )?;
-        builder = builder.check("redis", checks::redis(manager));
+        )
+        .map_err(|error| format!("REDIS_URL is not valid: {error}"))?;
+        builder = builder.add_check(named("redis", checks::redis(manager), report_only));
     }
     Ok(builder)
+}
+
+/// The check `name`, report-only when `report_only` names it.
+fn named(name: &str, check: impl Check, report_only: &[String]) -> NamedCheck {
+    let check = NamedCheck::new(name, check);
+    match report_only.iter().any(|only| only == name) {
+        true => check.report_only(),
+        false => check,
+    }
+}
+
+/// `name` as comma-separated names (spaces around them ignored); printed. Unset or empty:
+/// none. An empty name between commas is an error naming the variable.
+pub(crate) fn names_from_env(name: &str) -> Result<Vec<String>, String> {
+    let Some(raw) = std::env::var(name)
+        .ok()
+        .filter(|raw| !raw.trim().is_empty())
+    else {
+        println!("  {name}=(unset)");
+        return Ok(Vec::new());
+    };
+    let names = names(&raw).map_err(|error| format!("{name}={raw:?} is not valid: {error}"))?;
+    println!("  {name}={}", names.join(","));
+    Ok(names)
+}
+
+fn names(list: &str) -> Result<Vec<String>, &'static str> {
+    list.split(',')
+        .map(|name| match name.trim() {
+            "" => Err("an empty name"),
+            name => Ok(name.to_owned()),
+        })
+        .collect()
+}
+
+/// `name` as groups, `name=/path:member,member;…`; printed. Unset or empty: none. A
+/// malformed definition is an error naming the variable and the definition.
+pub(crate) fn groups_from_env(name: &str) -> Result<Vec<Group>, String> {
+    let Some(raw) = std::env::var(name)
+        .ok()
+        .filter(|raw| !raw.trim().is_empty())
+    else {
+        println!("  {name}=(unset)");
+        return Ok(Vec::new());
+    };
+    let groups = raw
+        .split(';')
+        .map(|definition| {
+            group(definition.trim()).map_err(|error| {
+                format!("{name} is not valid: {definition:?}: {error} (expected name=/path:member,member)")
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    println!("  {name}={raw}");
+    Ok(groups)
+}
+
+fn group(definition: &str) -> Result<Group, &'static str> {
+    let (name, rest) = definition.split_once('=').ok_or("no '='")?;
+    let (path, members) = rest.split_once(':').ok_or("no ':' before the members")?;
+    if name.trim().is_empty() {
+        return Err("an empty name");
+    }
+    Ok(Group::new(name.trim(), path.trim()).members(names(members)?))
 }

@@ -5,6 +5,8 @@
 //! One module per example, named after it; the reference server has one per subject:
 //!
 //! - `server`: `examples/server.rs`: app, admin routes, start-up delay, configuration, drain;
+//! - `server_composition`: its `HEALTH_GROUPS` and `REPORT_ONLY_CHECKS`, with real PostgreSQL
+//!   and Redis;
 //! - `server_dependencies`: the same with real PostgreSQL and Redis going away and back;
 //! - `server_metrics`: its `GET /metrics`;
 //! - `tonic`: `examples/tonic.rs`: gRPC health with real dependencies, drain;
@@ -19,6 +21,7 @@ mod common;
 mod hyper;
 mod minimal;
 mod server;
+mod server_composition;
 mod server_dependencies;
 mod server_metrics;
 mod tonic;
