@@ -7,13 +7,16 @@
 //!
 //! | probe | default path | 200 when |
 //! |---|---|---|
-//! | liveness | `/healthz` | the process is not marked broken (no dependency counts) |
-//! | readiness | `/readyz` | started, not draining, not refusing traffic, every critical component up |
-//! | startup | `/startupz` | [`Health::mark_started`] was called (a latch) |
+//! | liveness | `/healthz` | the process is not marked broken, and every critical liveness member is up (none by default) |
+//! | readiness | `/readyz` | started, not draining, not refusing traffic, every critical readiness member up |
+//! | startup | `/startupz` | [`Health::mark_started`] was called and every startup member has passed once (latches) |
 //! | combined | `/health` | as readiness; the body shows lifecycle and every component |
 //!
-//! A failing probe answers `503`; a non-critical component that is down makes the status
-//! `degraded` and keeps `200`. Only `GET` and `HEAD` are answered, other methods get `405`
+//! Each check and manual component counts for the probes you choose (readiness by
+//! default; see [`NamedCheck::probes`] and [`HealthBuilder::component_for`]), and
+//! [groups](Group) add probes of your own on their own paths. A failing probe answers `503`;
+//! a non-critical member that is down makes the status `degraded` and keeps `200` (unless
+//! [mapped to 503](HealthBuilder::fail_when_degraded)). Only `GET` and `HEAD` are answered, other methods get `405`
 //! with `Allow: GET, HEAD`. Every health response carries `Cache-Control: no-store`. A path
 //! matches exactly (a query string is allowed); anything else goes to the inner service
 //! untouched.
