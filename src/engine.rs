@@ -137,10 +137,7 @@ mod tests {
             check: Arc::new(check),
             interval: Duration::from_secs(1),
             timeout,
-            thresholds: Thresholds {
-                failures: 1,
-                successes: 1,
-            },
+            thresholds: Thresholds::counts(1, 1),
         }
     }
 

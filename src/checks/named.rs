@@ -31,6 +31,8 @@ pub struct NamedCheck {
     pub(crate) failure_threshold: Option<u32>,
     pub(crate) success_threshold: Option<u32>,
     pub(crate) component_type: Option<String>,
+    pub(crate) down_after: Option<Duration>,
+    pub(crate) up_after: Option<Duration>,
 }
 
 impl std::fmt::Debug for NamedCheck {
@@ -42,6 +44,8 @@ impl std::fmt::Debug for NamedCheck {
             .field("timeout", &self.timeout)
             .field("failure_threshold", &self.failure_threshold)
             .field("success_threshold", &self.success_threshold)
+            .field("down_after", &self.down_after)
+            .field("up_after", &self.up_after)
             .finish_non_exhaustive()
     }
 }
@@ -58,6 +62,8 @@ impl NamedCheck {
             failure_threshold: None,
             success_threshold: None,
             component_type: None,
+            down_after: None,
+            up_after: None,
         }
     }
 
@@ -95,6 +101,44 @@ impl NamedCheck {
     /// Consecutive successes that turn a failing or unknown check passing (at least 1).
     pub fn success_threshold(mut self, successes: u32) -> Self {
         self.success_threshold = Some(successes);
+        self
+    }
+
+    /// Turn a passing check failing only once its failures in a row have lasted `duration`,
+    /// from the first failing result to the current one, whatever the interval. It replaces
+    /// the [failure threshold](NamedCheck::failure_threshold) (this check's or the
+    /// builder's); a check that has not reported yet still turns failing on its first
+    /// failure.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::NamedCheck;
+    ///
+    /// // A blip of a few failed runs does not take the pod out; 30 s of them does.
+    /// let redis = NamedCheck::new("redis", || async { Ok::<(), String>(()) })
+    ///     .interval(Duration::from_secs(2))
+    ///     .down_after(Duration::from_secs(30));
+    /// ```
+    pub fn down_after(mut self, duration: Duration) -> Self {
+        self.down_after = Some(duration);
+        self
+    }
+
+    /// Turn a failing or unknown check passing only once its successes in a row have lasted
+    /// `duration`, from the first passing result to the current one. It replaces the
+    /// [success threshold](NamedCheck::success_threshold) (this check's or the builder's),
+    /// from `unknown` too: at start the check fails readiness for at least `duration`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::NamedCheck;
+    ///
+    /// // Come back only after a minute of passing runs, not on the first lucky one.
+    /// let search = NamedCheck::new("search", || async { Ok::<(), String>(()) })
+    ///     .up_after(Duration::from_secs(60));
+    /// ```
+    pub fn up_after(mut self, duration: Duration) -> Self {
+        self.up_after = Some(duration);
         self
     }
 }

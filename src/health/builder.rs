@@ -47,10 +47,7 @@ impl Default for HealthBuilder {
             checks: Vec::new(),
             interval: Duration::from_secs(5),
             timeout: Duration::from_secs(2),
-            thresholds: Thresholds {
-                failures: 3,
-                successes: 1,
-            },
+            thresholds: Thresholds::counts(3, 1),
             details: Details::Never,
             meta: Meta::default(),
         }
@@ -177,6 +174,43 @@ impl HealthBuilder {
         self
     }
 
+    /// Turn a passing check failing once its failures in a row have lasted `duration`,
+    /// instead of the failure threshold, unless it says otherwise (see
+    /// [`NamedCheck::down_after`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::Health;
+    /// use tower_health::lint::Deployment;
+    ///
+    /// let health = Health::builder()
+    ///     .check("redis", || async { Ok::<(), String>(()) })
+    ///     .down_after(Duration::from_secs(30))
+    ///     .build();
+    /// // 30 s, the first failing run and the one that sees the 30 s out (7.5 s each).
+    /// let times = health.detection_times(&Deployment::new());
+    /// assert_eq!(times[0].readiness(), Duration::from_secs(45));
+    /// ```
+    pub fn down_after(mut self, duration: Duration) -> Self {
+        self.thresholds.down_after = Some(duration);
+        self
+    }
+
+    /// Turn a failing or unknown check passing once its successes in a row have lasted
+    /// `duration`, instead of the success threshold, unless it says otherwise (see
+    /// [`NamedCheck::up_after`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::Health;
+    ///
+    /// let health = Health::builder().up_after(Duration::from_secs(60)).build();
+    /// ```
+    pub fn up_after(mut self, duration: Duration) -> Self {
+        self.thresholds.up_after = Some(duration);
+        self
+    }
+
     /// Build the handle. Checks run once the engine is started with [`Health::start_checks`].
     ///
     /// # Panics
@@ -221,6 +255,8 @@ impl HealthBuilder {
                             .success_threshold
                             .unwrap_or(thresholds.successes)
                             .max(1),
+                        down_after: check.down_after.or(thresholds.down_after),
+                        up_after: check.up_after.or(thresholds.up_after),
                     },
                 }
             })

@@ -88,8 +88,8 @@ impl Health {
             let now = Instant::now();
             let from = component.status;
             let result = result.map_err(CheckError::into_message);
-            let change =
-                component.record(result, took, check.thresholds, now + check.stale_after());
+            let fresh_until = now + check.stale_after();
+            let change = component.record(result, took, check.thresholds, now, fresh_until);
             #[cfg(feature = "metrics")]
             crate::metrics::record_result(&check.name, component);
             if change.status {
@@ -100,12 +100,21 @@ impl Health {
                 // transition says the rest if it reaches the threshold.
                 let name = &*check.name;
                 let error = component.error.as_deref().unwrap_or("");
-                let threshold = check.thresholds.failures;
-                tracing::warn!(
-                    name,
-                    error,
-                    "health: {name} failing (1/{threshold}): {error}"
-                );
+                match check.thresholds.down_after {
+                    Some(down_after) => tracing::warn!(
+                        name,
+                        error,
+                        "health: {name} failing (down after {down_after:?}): {error}"
+                    ),
+                    None => {
+                        let threshold = check.thresholds.failures;
+                        tracing::warn!(
+                            name,
+                            error,
+                            "health: {name} failing (1/{threshold}): {error}"
+                        );
+                    }
+                }
             }
             // Also republish before the published snapshot would turn stale, so a running
             // engine keeps it fresh without re-rendering on every unchanged result.
