@@ -24,6 +24,8 @@ pub(crate) struct Scheduled {
     pub(crate) interval: Duration,
     pub(crate) timeout: Duration,
     pub(crate) thresholds: Thresholds,
+    /// The first run waits a random part of this (zero: it runs at once).
+    pub(crate) initial_jitter: Duration,
 }
 
 impl std::fmt::Debug for Scheduled {
@@ -33,6 +35,7 @@ impl std::fmt::Debug for Scheduled {
             .field("interval", &self.interval)
             .field("timeout", &self.timeout)
             .field("thresholds", &self.thresholds)
+            .field("initial_jitter", &self.initial_jitter)
             .finish_non_exhaustive()
     }
 }
@@ -70,6 +73,10 @@ pub(crate) async fn run(
 
 async fn check_loop(check: Scheduled, report: impl Report) {
     let mut jitter = Jitter::default();
+    let first = jitter.below(check.initial_jitter);
+    if !first.is_zero() {
+        tokio::time::sleep(first).await;
+    }
     loop {
         let started = Instant::now();
         let result = run_once(&check).await;
@@ -111,18 +118,24 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
     }
 }
 
-/// Up to a tenth of the interval, so checks registered together do not run in lockstep.
+/// Random delays, so checks registered together do not run in lockstep: up to a tenth of
+/// the interval after each run, and a random part of the initial jitter before the first.
 #[derive(Debug, Default)]
 struct Jitter {
     runs: u64,
 }
 
 impl Jitter {
+    /// Up to a tenth of `interval`.
     fn next(&mut self, interval: Duration) -> Duration {
+        self.below(interval / 10)
+    }
+
+    /// A random delay in `[0, bound)`; zero for a zero bound.
+    fn below(&mut self, bound: Duration) -> Duration {
         self.runs += 1;
         let random = std::collections::hash_map::RandomState::new().hash_one(self.runs);
-        let tenth = interval / 10;
-        let nanos = u64::try_from(tenth.as_nanos()).unwrap_or(u64::MAX);
+        let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
         Duration::from_nanos(random.checked_rem(nanos).unwrap_or(0))
     }
 }
@@ -138,6 +151,7 @@ mod tests {
             interval: Duration::from_secs(1),
             timeout,
             thresholds: Thresholds::counts(1, 1),
+            initial_jitter: Duration::ZERO,
         }
     }
 
@@ -193,5 +207,6 @@ mod tests {
             assert!(jitter.next(Duration::from_secs(10)) < Duration::from_secs(1));
         }
         assert_eq!(jitter.next(Duration::ZERO), Duration::ZERO);
+        assert_eq!(jitter.below(Duration::ZERO), Duration::ZERO);
     }
 }

@@ -1,5 +1,5 @@
 //! When checks run and when their results move a status, on tokio's paused clock: time
-//! thresholds (`down_after`).
+//! thresholds (`down_after`) and the first run spread over the interval (`initial_jitter`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,11 +32,17 @@ impl Dependency {
     fn runs(&self) -> usize {
         self.runs.lock().unwrap().len()
     }
+
+    fn first_run(&self) -> Option<Instant> {
+        self.runs.lock().unwrap().first().copied()
+    }
 }
 
-/// A handle with the one `check`, its engine started.
+/// A handle with the one `check`, first run at once, its engine started.
 fn start(check: NamedCheck) -> Health {
-    let health = Health::builder().add_check(check).build();
+    let health = Health::builder()
+        .add_check(check.initial_jitter(Duration::ZERO))
+        .build();
     health.start_checks();
     health
 }
@@ -99,5 +105,80 @@ async fn a_check_turns_down_only_after_failing_for_down_after() {
     assert!(
         took >= Duration::from_secs(10) && took <= Duration::from_millis(12_300),
         "down {took:?} after it began failing"
+    );
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn first_runs_of_50_checks_spread_over_the_interval() {
+    let interval = Duration::from_secs(10);
+    let dependencies: Vec<Dependency> = (0..50).map(|_| Dependency::default()).collect();
+    let mut builder = Health::builder().interval(interval);
+    for (n, dependency) in dependencies.iter().enumerate() {
+        builder = builder.check(format!("dep-{n}"), dependency.check());
+    }
+    let health = builder.build();
+    let started = Instant::now();
+    health.start_checks();
+    // The timer counts whole milliseconds: a delay just under the interval ends on it.
+    tokio::time::sleep(interval + Duration::from_millis(1)).await;
+
+    let offsets: Vec<Duration> = dependencies
+        .iter()
+        .map(|dependency| dependency.first_run().expect("a check never ran") - started)
+        .collect();
+    assert!(
+        offsets.iter().all(|offset| *offset <= interval),
+        "{offsets:?}"
+    );
+    let mut seconds: Vec<u64> = offsets.iter().map(Duration::as_secs).collect();
+    seconds.sort_unstable();
+    seconds.dedup();
+    // 50 uniform draws leave 3 of 10 one-second slots empty about once in 10⁶ runs.
+    assert!(seconds.len() >= 8, "first runs bunched in {seconds:?} s");
+    let earliest = offsets.iter().min().unwrap();
+    let latest = offsets.iter().max().unwrap();
+    assert!(
+        *earliest < Duration::from_secs(2) && *latest > Duration::from_secs(8),
+        "first runs from {earliest:?} to {latest:?}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_check_gating_startup_runs_at_once_and_the_default_spread_is_bounded() {
+    let (migrations, hourly) = (Dependency::default(), Dependency::default());
+    let health = Health::builder()
+        .add_check(
+            NamedCheck::new("migrations", migrations.check())
+                .initial_jitter(Duration::from_secs(60)),
+        )
+        .add_check(NamedCheck::new("hourly", hourly.check()).interval(Duration::from_secs(3600)))
+        .require_for_startup("migrations")
+        .build();
+    let started = Instant::now();
+    health.start_checks();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(migrations.first_run(), Some(started), "start-up waited");
+    let hourly_first = hourly.first_run().expect("the default spread is over 30 s");
+    assert!(hourly_first - started < Duration::from_secs(30));
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_check_s_initial_jitter_overrides_the_builder_s() {
+    let (at_once, spread) = (Dependency::default(), Dependency::default());
+    let health = Health::builder()
+        .check("at-once", at_once.check())
+        .add_check(
+            NamedCheck::new("spread", spread.check()).initial_jitter(Duration::from_secs(3600)),
+        )
+        .initial_jitter(Duration::ZERO)
+        .build();
+    let started = Instant::now();
+    health.start_checks();
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    assert_eq!(at_once.first_run(), Some(started));
+    let spread_first = spread.first_run().expect("never ran in its hour");
+    assert!(
+        spread_first > started,
+        "a random part of an hour, to the millisecond"
     );
 }

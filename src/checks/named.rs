@@ -33,6 +33,7 @@ pub struct NamedCheck {
     pub(crate) component_type: Option<String>,
     pub(crate) down_after: Option<Duration>,
     pub(crate) up_after: Option<Duration>,
+    pub(crate) initial_jitter: Option<Duration>,
 }
 
 impl std::fmt::Debug for NamedCheck {
@@ -46,6 +47,7 @@ impl std::fmt::Debug for NamedCheck {
             .field("success_threshold", &self.success_threshold)
             .field("down_after", &self.down_after)
             .field("up_after", &self.up_after)
+            .field("initial_jitter", &self.initial_jitter)
             .finish_non_exhaustive()
     }
 }
@@ -64,6 +66,7 @@ impl NamedCheck {
             component_type: None,
             down_after: None,
             up_after: None,
+            initial_jitter: None,
         }
     }
 
@@ -139,6 +142,29 @@ impl NamedCheck {
     /// ```
     pub fn up_after(mut self, duration: Duration) -> Self {
         self.up_after = Some(duration);
+        self
+    }
+
+    /// Spread the first run over a random delay in `[0, jitter)` after the engine starts, so
+    /// replicas started together do not hit a dependency in lockstep. The default is the
+    /// check's interval, at most 30 s. The check is `unknown`, failing readiness, until its
+    /// first result, so at start readiness can wait up to that long. `Duration::ZERO` runs
+    /// it at once.
+    ///
+    /// A check named in
+    /// [`require_for_startup`](crate::health::HealthBuilder::require_for_startup) always
+    /// runs at once, so start-up is not slowed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::NamedCheck;
+    ///
+    /// let database = NamedCheck::new("database", || async { Ok::<(), String>(()) })
+    ///     .interval(Duration::from_secs(10))
+    ///     .initial_jitter(Duration::from_secs(2)); // readiness waits at most 2 s for it
+    /// ```
+    pub fn initial_jitter(mut self, jitter: Duration) -> Self {
+        self.initial_jitter = Some(jitter);
         self
     }
 }

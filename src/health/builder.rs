@@ -38,7 +38,11 @@ pub struct HealthBuilder {
     thresholds: Thresholds,
     details: Details,
     meta: Meta,
+    initial_jitter: Option<Duration>,
 }
+
+/// The default initial jitter is the check's interval, at most this.
+const MAX_DEFAULT_INITIAL_JITTER: Duration = Duration::from_secs(30);
 
 impl Default for HealthBuilder {
     fn default() -> Self {
@@ -50,6 +54,7 @@ impl Default for HealthBuilder {
             thresholds: Thresholds::counts(3, 1),
             details: Details::Never,
             meta: Meta::default(),
+            initial_jitter: None,
         }
     }
 }
@@ -211,6 +216,23 @@ impl HealthBuilder {
         self
     }
 
+    /// Delay each check's first run by a random part of `jitter`, unless it says otherwise
+    /// (default: its interval, at most 30 s; zero for the checks
+    /// [required for startup](HealthBuilder::require_for_startup); see
+    /// [`NamedCheck::initial_jitter`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::Health;
+    ///
+    /// // Every check runs at once when the engine starts.
+    /// let health = Health::builder().initial_jitter(Duration::ZERO).build();
+    /// ```
+    pub fn initial_jitter(mut self, jitter: Duration) -> Self {
+        self.initial_jitter = Some(jitter);
+        self
+    }
+
     /// Build the handle. Checks run once the engine is started with [`Health::start_checks`].
     ///
     /// # Panics
@@ -227,6 +249,7 @@ impl HealthBuilder {
             thresholds,
             details,
             meta,
+            initial_jitter,
         } = self;
         state.meta = Arc::new(meta);
         let at_least = |duration: Duration| duration.max(Duration::from_millis(1));
@@ -234,6 +257,7 @@ impl HealthBuilder {
             .into_iter()
             .map(|check| {
                 let name: Arc<str> = check.name.as_str().into();
+                let gates_startup = state.startup_requires.contains(&check.name);
                 let mut component = Component::new(ComponentKind::Check, check.critical);
                 component.component_type = check
                     .component_type
@@ -241,10 +265,11 @@ impl HealthBuilder {
                 if state.components.insert(check.name, component).is_some() {
                     panic!("tower-health: two checks or components are named {name:?}");
                 }
+                let every = at_least(check.interval.unwrap_or(interval));
                 Scheduled {
                     name,
                     check: check.check,
-                    interval: at_least(check.interval.unwrap_or(interval)),
+                    interval: every,
                     timeout: at_least(check.timeout.unwrap_or(timeout)),
                     thresholds: Thresholds {
                         failures: check
@@ -257,6 +282,11 @@ impl HealthBuilder {
                             .max(1),
                         down_after: check.down_after.or(thresholds.down_after),
                         up_after: check.up_after.or(thresholds.up_after),
+                    },
+                    initial_jitter: match check.initial_jitter.or(initial_jitter) {
+                        _ if gates_startup => Duration::ZERO,
+                        Some(jitter) => jitter,
+                        None => every.min(MAX_DEFAULT_INITIAL_JITTER),
                     },
                 }
             })

@@ -13,7 +13,8 @@ use crate::model::transition::Transition;
 
 impl Health {
     /// Start the background engine on the current tokio runtime: every registered check
-    /// runs on its interval from now on, concurrently.
+    /// runs on its interval from now on, concurrently, its first run after a random part of
+    /// it (see [`NamedCheck::initial_jitter`](crate::checks::NamedCheck::initial_jitter)).
     ///
     /// The engine stops on [`stop_checks`](Health::stop_checks), when the last handle is
     /// dropped, or when the returned task is aborted. Only the first call starts an

@@ -127,6 +127,7 @@ mod tests {
             interval: Duration::from_secs(5),
             timeout,
             thresholds: Thresholds::counts(3, 2),
+            initial_jitter: Duration::ZERO,
         };
         let mut state = State::default();
         let component = Component::new(ComponentKind::Check, true);
