@@ -1,7 +1,9 @@
 //! When checks run and when their results move a status, on tokio's paused clock: time
-//! thresholds (`down_after`) and the first run spread over the interval (`initial_jitter`).
+//! thresholds (`down_after`), the first run spread over the interval (`initial_jitter`),
+//! and a down check on its own interval (`down_interval`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +18,12 @@ struct Dependency {
 }
 
 impl Dependency {
+    fn failing() -> Self {
+        let dependency = Dependency::default();
+        dependency.fail(true);
+        dependency
+    }
+
     fn check(&self) -> impl tower_health::Check {
         let this = self.clone();
         move || {
@@ -35,6 +43,28 @@ impl Dependency {
 
     fn first_run(&self) -> Option<Instant> {
         self.runs.lock().unwrap().first().copied()
+    }
+}
+
+/// Run `scenario` on a paused clock in a thread of its own, and fail instead of hanging
+/// when it does not finish: a task that spins keeps the paused clock from advancing.
+fn on_a_paused_clock(scenario: impl Future<Output = ()> + Send + 'static) {
+    let (done, finished) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        runtime.block_on(scenario);
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(Duration::from_secs(10)) {
+        Ok(()) => thread.join().unwrap(),
+        Err(RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(thread.join().unwrap_err())
+        }
+        Err(RecvTimeoutError::Timeout) => panic!("still running after 10 s: a task spins"),
     }
 }
 
@@ -180,5 +210,61 @@ async fn a_check_s_initial_jitter_overrides_the_builder_s() {
     assert!(
         spread_first > started,
         "a random part of an hour, to the millisecond"
+    );
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_down_check_runs_on_its_down_interval() {
+    // Every 10 s while up, every 1 s (+ up to 100 ms jitter) while down.
+    let redis = Dependency::failing();
+    let health = start(
+        NamedCheck::new("redis", redis.check())
+            .interval(Duration::from_secs(10))
+            .down_interval(Duration::from_secs(1)),
+    );
+    tokio::time::sleep(Duration::from_millis(29_950)).await;
+    assert_eq!(status(&health, "redis"), ComponentStatus::Down);
+    // Runs at 0 s, then every 1 to 1.1 s: 28 to 30 runs in 30 s.
+    let runs = redis.runs();
+    assert!((28..=30).contains(&runs), "{runs} runs in 30 s while down");
+
+    // Back up: on its 10 s interval again.
+    redis.fail(false);
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(status(&health, "redis"), ComponentStatus::Up);
+    let runs = redis.runs();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let later = redis.runs() - runs;
+    assert!((2..=3).contains(&later), "{later} runs in 30 s while up");
+}
+
+#[test]
+fn a_longer_down_interval_spares_the_dependency_without_turning_stale() {
+    on_a_paused_clock(longer_down_interval());
+}
+
+async fn longer_down_interval() {
+    // Every 10 s while down: results vouch for 3 × 10 s + the timeout, not 3 × the 1 ms
+    // interval. That interval also leaves unchanged results no margin to republish the
+    // snapshot before it would expire: the clock must, without spinning.
+    let search = Dependency::failing();
+    let health = start(
+        NamedCheck::new("search", search.check())
+            .interval(Duration::from_millis(1))
+            .down_interval(Duration::from_secs(10)),
+    );
+    tokio::time::sleep(Duration::from_millis(9_900)).await;
+    let snapshot = health.snapshot();
+    let component = snapshot.component("search").unwrap();
+    assert_eq!(component.status(), ComponentStatus::Down);
+    assert_eq!(component.error(), Some("refused"), "not stale between runs");
+    assert_eq!(search.runs(), 1);
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    // Runs at 0 s, then every 10 to 11 s: 4 in 40 s.
+    assert_eq!(search.runs(), 4);
+    let snapshot = health.snapshot();
+    assert_eq!(
+        snapshot.component("search").unwrap().error(),
+        Some("refused")
     );
 }

@@ -39,6 +39,7 @@ pub struct HealthBuilder {
     details: Details,
     meta: Meta,
     initial_jitter: Option<Duration>,
+    down_interval: Option<Duration>,
 }
 
 /// The default initial jitter is the check's interval, at most this.
@@ -55,6 +56,7 @@ impl Default for HealthBuilder {
             details: Details::Never,
             meta: Meta::default(),
             initial_jitter: None,
+            down_interval: None,
         }
     }
 }
@@ -233,6 +235,20 @@ impl HealthBuilder {
         self
     }
 
+    /// How often a check runs while it is down, unless it says otherwise (default: its
+    /// interval, at least 1 ms; see [`NamedCheck::down_interval`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::Health;
+    ///
+    /// let health = Health::builder().down_interval(Duration::from_secs(1)).build();
+    /// ```
+    pub fn down_interval(mut self, interval: Duration) -> Self {
+        self.down_interval = Some(interval);
+        self
+    }
+
     /// Build the handle. Checks run once the engine is started with [`Health::start_checks`].
     ///
     /// # Panics
@@ -250,6 +266,7 @@ impl HealthBuilder {
             details,
             meta,
             initial_jitter,
+            down_interval,
         } = self;
         state.meta = Arc::new(meta);
         let at_least = |duration: Duration| duration.max(Duration::from_millis(1));
@@ -288,6 +305,10 @@ impl HealthBuilder {
                         Some(jitter) => jitter,
                         None => every.min(MAX_DEFAULT_INITIAL_JITTER),
                     },
+                    down_interval: check
+                        .down_interval
+                        .or(down_interval)
+                        .map_or(every, at_least),
                 }
             })
             .collect();

@@ -8,7 +8,8 @@ use tokio::time::Instant;
 
 use super::{Health, WeakHealth};
 use crate::checks::CheckError;
-use crate::engine::{self, Report, Scheduled};
+use crate::engine::{self, Next, Report, Scheduled};
+use crate::model::status::ComponentStatus;
 use crate::model::transition::Transition;
 
 impl Health {
@@ -79,9 +80,10 @@ impl Health {
         &self.inner.checks
     }
 
-    /// Write one check result from the engine.
-    fn record(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) {
+    /// Write one check result from the engine, and say whether the check is now down.
+    fn record(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> bool {
         let margin = self.inner.refresh_margin;
+        let mut down = false;
         self.update(|state| {
             let Some(component) = state.components.get_mut(&*check.name) else {
                 return false;
@@ -91,6 +93,7 @@ impl Health {
             let result = result.map_err(CheckError::into_message);
             let fresh_until = now + check.stale_after();
             let change = component.record(result, took, check.thresholds, now, fresh_until);
+            down = component.status == ComponentStatus::Down;
             #[cfg(feature = "metrics")]
             crate::metrics::record_result(&check.name, component);
             if change.status {
@@ -122,19 +125,20 @@ impl Health {
             let published = self.inner.snapshot.borrow().expires_at;
             change.visible || published.is_some_and(|until| until <= now + margin)
         });
+        down
     }
 }
 
 /// The engine reports to a handle that does not keep the state alive: once the last
-/// [`Health`] is gone, its results have nowhere to go and each check's loop ends.
+/// [`Health`] is gone, its results have nowhere to go and each check's loop ends. A check
+/// that is down runs next on its down interval.
 impl Report for WeakHealth {
-    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> bool {
+    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> Next {
         match self.upgrade() {
-            Some(health) => {
-                health.record(check, result, took);
-                true
-            }
-            None => false,
+            Some(health) => Next::Continue {
+                down: health.record(check, result, took),
+            },
+            None => Next::Stop,
         }
     }
 }

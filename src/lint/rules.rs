@@ -128,6 +128,7 @@ mod tests {
             timeout,
             thresholds: Thresholds::counts(3, 2),
             initial_jitter: Duration::ZERO,
+            down_interval: Duration::from_secs(5),
         };
         let mut state = State::default();
         let component = Component::new(ComponentKind::Check, true);
