@@ -24,6 +24,10 @@ pub(crate) struct Scheduled {
     pub(crate) interval: Duration,
     pub(crate) timeout: Duration,
     pub(crate) thresholds: Thresholds,
+    /// The first run waits a random part of this (zero: it runs at once).
+    pub(crate) initial_jitter: Duration,
+    /// How often it runs while it is down (the interval unless set otherwise).
+    pub(crate) down_interval: Duration,
 }
 
 impl std::fmt::Debug for Scheduled {
@@ -33,22 +37,39 @@ impl std::fmt::Debug for Scheduled {
             .field("interval", &self.interval)
             .field("timeout", &self.timeout)
             .field("thresholds", &self.thresholds)
+            .field("initial_jitter", &self.initial_jitter)
+            .field("down_interval", &self.down_interval)
             .finish_non_exhaustive()
     }
 }
 
 impl Scheduled {
-    /// How long a result vouches for the check: three intervals and a timeout.
+    /// How long a result vouches for the check: three intervals and a timeout, of the
+    /// longer of its interval and its down interval, so a down check running on a longer
+    /// one does not turn stale between its runs.
     pub(crate) fn stale_after(&self) -> Duration {
-        self.interval.saturating_mul(3).saturating_add(self.timeout)
+        let longest = self.interval.max(self.down_interval);
+        longest.saturating_mul(3).saturating_add(self.timeout)
     }
 }
 
-/// Where the engine sends each result: the check, its result, how long it took. Returns
-/// `false` when nobody listens any more, which ends that check's loop.
+/// What a check's loop does after a result, as its [`Report`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Run it again: after its down interval when it is `down`, its interval otherwise.
+    Continue {
+        /// The check is down.
+        down: bool,
+    },
+    /// Nobody listens any more: end the check's loop.
+    Stop,
+}
+
+/// Where the engine sends each result: the check, its result, how long it took. The
+/// answer says when the check runs next, or that nobody listens any more.
 pub(crate) trait Report: Clone + Send + Sync + 'static {
     /// Take one result.
-    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> bool;
+    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> Next;
 }
 
 /// Run every check until `stop` says so or its sender is dropped. Dropping this future
@@ -70,13 +91,19 @@ pub(crate) async fn run(
 
 async fn check_loop(check: Scheduled, report: impl Report) {
     let mut jitter = Jitter::default();
+    let first = jitter.below(check.initial_jitter);
+    if !first.is_zero() {
+        tokio::time::sleep(first).await;
+    }
     loop {
         let started = Instant::now();
         let result = run_once(&check).await;
-        if !report.report(&check, result, started.elapsed()) {
-            return;
-        }
-        tokio::time::sleep(check.interval + jitter.next(check.interval)).await;
+        let pause = match report.report(&check, result, started.elapsed()) {
+            Next::Continue { down: false } => check.interval,
+            Next::Continue { down: true } => check.down_interval,
+            Next::Stop => return,
+        };
+        tokio::time::sleep(pause + jitter.next(pause)).await;
     }
 }
 
@@ -111,18 +138,24 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
     }
 }
 
-/// Up to a tenth of the interval, so checks registered together do not run in lockstep.
+/// Random delays, so checks registered together do not run in lockstep: up to a tenth of
+/// the interval after each run, and a random part of the initial jitter before the first.
 #[derive(Debug, Default)]
 struct Jitter {
     runs: u64,
 }
 
 impl Jitter {
+    /// Up to a tenth of `interval`.
     fn next(&mut self, interval: Duration) -> Duration {
+        self.below(interval / 10)
+    }
+
+    /// A random delay in `[0, bound)`; zero for a zero bound.
+    fn below(&mut self, bound: Duration) -> Duration {
         self.runs += 1;
         let random = std::collections::hash_map::RandomState::new().hash_one(self.runs);
-        let tenth = interval / 10;
-        let nanos = u64::try_from(tenth.as_nanos()).unwrap_or(u64::MAX);
+        let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
         Duration::from_nanos(random.checked_rem(nanos).unwrap_or(0))
     }
 }
@@ -137,10 +170,9 @@ mod tests {
             check: Arc::new(check),
             interval: Duration::from_secs(1),
             timeout,
-            thresholds: Thresholds {
-                failures: 1,
-                successes: 1,
-            },
+            thresholds: Thresholds::counts(1, 1),
+            initial_jitter: Duration::ZERO,
+            down_interval: Duration::from_secs(1),
         }
     }
 
@@ -196,5 +228,20 @@ mod tests {
             assert!(jitter.next(Duration::from_secs(10)) < Duration::from_secs(1));
         }
         assert_eq!(jitter.next(Duration::ZERO), Duration::ZERO);
+        assert_eq!(jitter.below(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_longer_down_interval_keeps_results_fresh() {
+        let mut check = scheduled(|| async { Ok::<(), String>(()) }, Duration::from_secs(2));
+        assert_eq!(check.stale_after(), Duration::from_secs(5));
+        check.down_interval = Duration::from_secs(10);
+        assert_eq!(check.stale_after(), Duration::from_secs(32));
+        check.down_interval = Duration::from_millis(100);
+        assert_eq!(
+            check.stale_after(),
+            Duration::from_secs(5),
+            "the interval is longer"
+        );
     }
 }

@@ -84,6 +84,13 @@
 //! (failing readiness) until its first result; results older than three intervals and a
 //! timeout (a stopped engine) count as failing.
 //!
+//! A threshold is failures or successes in a row, or a duration whatever the interval
+//! ([`NamedCheck::down_after`], [`NamedCheck::up_after`]). The first run waits a random part
+//! of the interval, at most 30 s ([`NamedCheck::initial_jitter`]; not for a check
+//! [required for startup](HealthBuilder::require_for_startup)), and a check that is down can
+//! run on an interval of its own ([`NamedCheck::down_interval`]). Each option is per check or
+//! a builder-wide default.
+//!
 //! With the defaults (every 5 s, a 2 s timeout, down after 3 failures in a row) a dependency
 //! that refuses connections fails readiness 10 to 16.5 s after it goes away, one that hangs
 //! up to 22.5 s; the kubelet's own `failureThreshold × periodSeconds` comes on top.

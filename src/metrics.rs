@@ -131,10 +131,7 @@ mod tests {
     use super::*;
     use crate::model::component::{ComponentKind, Thresholds};
 
-    const THRESHOLDS: Thresholds = Thresholds {
-        failures: 3,
-        successes: 1,
-    };
+    const THRESHOLDS: Thresholds = Thresholds::counts(3, 1);
 
     /// `(kind, name, labels)` → (unit, description, value), from a snapshot of `recorder`.
     type Seen = HashMap<
@@ -175,8 +172,8 @@ mod tests {
     }
 
     fn record(component: &mut Component, result: Result<(), String>, took: Duration) {
-        let fresh = Instant::now() + Duration::from_secs(60);
-        component.record(result, took, THRESHOLDS, fresh);
+        let now = Instant::now();
+        component.record(result, took, THRESHOLDS, now, now + Duration::from_secs(60));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use common::client::{fetch, send, wait_for_status};
 use common::serve::serve_counting;
@@ -47,7 +48,7 @@ async fn a_liveness_member_fails_healthz_and_comes_back() {
             NamedCheck::new("loop", heartbeat)
                 .probes([Probe::Liveness])
                 .failure_threshold(1)
-                .interval(std::time::Duration::from_millis(20)),
+                .interval(Duration::from_millis(20)),
         )
         .build();
     health.mark_started();
@@ -81,7 +82,7 @@ async fn a_startup_member_gates_startupz_once() {
         .add_check(
             NamedCheck::new("migrations", migrations)
                 .probes([Probe::Startup])
-                .interval(std::time::Duration::from_millis(20)),
+                .interval(Duration::from_millis(20)),
         )
         .build();
     health.mark_started();
@@ -112,6 +113,7 @@ async fn a_report_only_check_never_changes_a_status_code_but_shows() {
     let health = Health::builder()
         .add_check(NamedCheck::new("search", || async { Err("index offline") }).report_only())
         .details(Details::Always)
+        .initial_jitter(Duration::ZERO)
         .build();
     let mut transitions = health.transitions();
     health.mark_started();

@@ -204,6 +204,7 @@ async fn a_blackholed_dependency_times_out_and_probes_never_wait() {
         .add_check(
             NamedCheck::new("search", checks::http(uri.clone())).timeout(Duration::from_secs(60)),
         )
+        .initial_jitter(Duration::ZERO)
         .build();
     slow.mark_started();
     let (addr, _) = serve_counting(&slow).await;

@@ -81,6 +81,7 @@ async fn a_failing_non_critical_check_is_not_serving_while_the_server_is() {
         .add_check(
             NamedCheck::new("search", || async { Err::<(), _>("index offline") }).non_critical(),
         )
+        .initial_jitter(Duration::ZERO)
         .build();
     health.mark_started();
     health.start_checks();

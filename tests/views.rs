@@ -32,6 +32,7 @@ async fn health(details: Details) -> Health {
         .version("1")
         .release_id("1.2.3")
         .service_id("tower-health-tests")
+        .initial_jitter(Duration::ZERO) // results in at once, not over the first interval
         .build();
     health.mark_started();
     health.start_checks();

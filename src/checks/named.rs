@@ -34,6 +34,10 @@ pub struct NamedCheck {
     pub(crate) failure_threshold: Option<u32>,
     pub(crate) success_threshold: Option<u32>,
     pub(crate) component_type: Option<String>,
+    pub(crate) down_after: Option<Duration>,
+    pub(crate) up_after: Option<Duration>,
+    pub(crate) initial_jitter: Option<Duration>,
+    pub(crate) down_interval: Option<Duration>,
 }
 
 impl std::fmt::Debug for NamedCheck {
@@ -46,6 +50,10 @@ impl std::fmt::Debug for NamedCheck {
             .field("timeout", &self.timeout)
             .field("failure_threshold", &self.failure_threshold)
             .field("success_threshold", &self.success_threshold)
+            .field("down_after", &self.down_after)
+            .field("up_after", &self.up_after)
+            .field("initial_jitter", &self.initial_jitter)
+            .field("down_interval", &self.down_interval)
             .finish_non_exhaustive()
     }
 }
@@ -63,6 +71,10 @@ impl NamedCheck {
             failure_threshold: None,
             success_threshold: None,
             component_type: None,
+            down_after: None,
+            up_after: None,
+            initial_jitter: None,
+            down_interval: None,
         }
     }
 
@@ -136,6 +148,86 @@ impl NamedCheck {
     /// Consecutive successes that turn a failing or unknown check passing (at least 1).
     pub fn success_threshold(mut self, successes: u32) -> Self {
         self.success_threshold = Some(successes);
+        self
+    }
+
+    /// Turn a passing check failing only once its failures in a row have lasted `duration`,
+    /// from the first failing result to the current one, whatever the interval. It replaces
+    /// the [failure threshold](NamedCheck::failure_threshold) (this check's or the
+    /// builder's); a check that has not reported yet still turns failing on its first
+    /// failure.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::NamedCheck;
+    ///
+    /// // A blip of a few failed runs does not take the pod out; 30 s of them does.
+    /// let redis = NamedCheck::new("redis", || async { Ok::<(), String>(()) })
+    ///     .interval(Duration::from_secs(2))
+    ///     .down_after(Duration::from_secs(30));
+    /// ```
+    pub fn down_after(mut self, duration: Duration) -> Self {
+        self.down_after = Some(duration);
+        self
+    }
+
+    /// Turn a failing or unknown check passing only once its successes in a row have lasted
+    /// `duration`, from the first passing result to the current one. It replaces the
+    /// [success threshold](NamedCheck::success_threshold) (this check's or the builder's),
+    /// from `unknown` too: at start the check fails readiness for at least `duration`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::NamedCheck;
+    ///
+    /// // Come back only after a minute of passing runs, not on the first lucky one.
+    /// let search = NamedCheck::new("search", || async { Ok::<(), String>(()) })
+    ///     .up_after(Duration::from_secs(60));
+    /// ```
+    pub fn up_after(mut self, duration: Duration) -> Self {
+        self.up_after = Some(duration);
+        self
+    }
+
+    /// Spread the first run over a random delay in `[0, jitter)` after the engine starts, so
+    /// replicas started together do not hit a dependency in lockstep. The default is the
+    /// check's interval, at most 30 s. The check is `unknown`, failing readiness, until its
+    /// first result, so at start readiness can wait up to that long. `Duration::ZERO` runs
+    /// it at once.
+    ///
+    /// A check named in
+    /// [`require_for_startup`](crate::health::HealthBuilder::require_for_startup) always
+    /// runs at once, so start-up is not slowed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::NamedCheck;
+    ///
+    /// let database = NamedCheck::new("database", || async { Ok::<(), String>(()) })
+    ///     .interval(Duration::from_secs(10))
+    ///     .initial_jitter(Duration::from_secs(2)); // readiness waits at most 2 s for it
+    /// ```
+    pub fn initial_jitter(mut self, jitter: Duration) -> Self {
+        self.initial_jitter = Some(jitter);
+        self
+    }
+
+    /// Run every `interval` while the check is failing (`down`), instead of its normal
+    /// interval: shorter to notice a recovery sooner, longer to spare a dead dependency.
+    /// The engine adds its usual jitter, up to a tenth. Results stay fresh for three of the
+    /// longer of the two intervals and a timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::NamedCheck;
+    ///
+    /// // Every 10 s while up; every 2 s while down, to come back quickly.
+    /// let redis = NamedCheck::new("redis", || async { Ok::<(), String>(()) })
+    ///     .interval(Duration::from_secs(10))
+    ///     .down_interval(Duration::from_secs(2));
+    /// ```
+    pub fn down_interval(mut self, interval: Duration) -> Self {
+        self.down_interval = Some(interval);
         self
     }
 }

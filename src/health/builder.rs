@@ -11,6 +11,7 @@ use crate::engine::Scheduled;
 use crate::model::component::{Component, ComponentKind, Thresholds};
 use crate::model::group::Group;
 use crate::model::meta::Meta;
+use crate::model::probe::Probe;
 use crate::model::state::State;
 
 /// Configures a [`Health`]. Created by [`Health::builder`].
@@ -43,7 +44,12 @@ pub struct HealthBuilder {
     thresholds: Thresholds,
     details: Details,
     meta: Meta,
+    initial_jitter: Option<Duration>,
+    down_interval: Option<Duration>,
 }
+
+/// The default initial jitter is the check's interval, at most this.
+const MAX_DEFAULT_INITIAL_JITTER: Duration = Duration::from_secs(30);
 
 impl Default for HealthBuilder {
     fn default() -> Self {
@@ -54,12 +60,11 @@ impl Default for HealthBuilder {
             checks: Vec::new(),
             interval: Duration::from_secs(5),
             timeout: Duration::from_secs(2),
-            thresholds: Thresholds {
-                failures: 3,
-                successes: 1,
-            },
+            thresholds: Thresholds::counts(3, 1),
             details: Details::Never,
             meta: Meta::default(),
+            initial_jitter: None,
+            down_interval: None,
         }
     }
 }
@@ -161,6 +166,74 @@ impl HealthBuilder {
         self
     }
 
+    /// Turn a passing check failing once its failures in a row have lasted `duration`,
+    /// instead of the failure threshold, unless it says otherwise (see
+    /// [`NamedCheck::down_after`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::Health;
+    /// use tower_health::lint::Deployment;
+    ///
+    /// let health = Health::builder()
+    ///     .check("redis", || async { Ok::<(), String>(()) })
+    ///     .down_after(Duration::from_secs(30))
+    ///     .build();
+    /// // 30 s, the first failing run and the one that sees the 30 s out (7.5 s each).
+    /// let times = health.detection_times(&Deployment::new());
+    /// assert_eq!(times[0].readiness(), Duration::from_secs(45));
+    /// ```
+    pub fn down_after(mut self, duration: Duration) -> Self {
+        self.thresholds.down_after = Some(duration);
+        self
+    }
+
+    /// Turn a failing or unknown check passing once its successes in a row have lasted
+    /// `duration`, instead of the success threshold, unless it says otherwise (see
+    /// [`NamedCheck::up_after`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::Health;
+    ///
+    /// let health = Health::builder().up_after(Duration::from_secs(60)).build();
+    /// ```
+    pub fn up_after(mut self, duration: Duration) -> Self {
+        self.thresholds.up_after = Some(duration);
+        self
+    }
+
+    /// Delay each check's first run by a random part of `jitter`, unless it says otherwise
+    /// (default: its interval, at most 30 s; zero for the checks
+    /// [required for startup](HealthBuilder::require_for_startup); see
+    /// [`NamedCheck::initial_jitter`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::Health;
+    ///
+    /// // Every check runs at once when the engine starts.
+    /// let health = Health::builder().initial_jitter(Duration::ZERO).build();
+    /// ```
+    pub fn initial_jitter(mut self, jitter: Duration) -> Self {
+        self.initial_jitter = Some(jitter);
+        self
+    }
+
+    /// How often a check runs while it is down, unless it says otherwise (default: its
+    /// interval, at least 1 ms; see [`NamedCheck::down_interval`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::Health;
+    ///
+    /// let health = Health::builder().down_interval(Duration::from_secs(1)).build();
+    /// ```
+    pub fn down_interval(mut self, interval: Duration) -> Self {
+        self.down_interval = Some(interval);
+        self
+    }
+
     /// Build the handle. Checks run once the engine is started with [`Health::start_checks`].
     ///
     /// # Panics
@@ -197,12 +270,16 @@ impl HealthBuilder {
             thresholds,
             details,
             meta,
+            initial_jitter,
+            down_interval,
         } = self;
         state.meta = Arc::new(meta);
         let at_least = |duration: Duration| duration.max(Duration::from_millis(1));
         let mut scheduled = Vec::with_capacity(checks.len());
         for check in checks {
             let name: Arc<str> = check.name.as_str().into();
+            let gates_startup =
+                check.probes.contains(Probe::Startup) || startup.contains(&check.name);
             let mut component = Component::new(ComponentKind::Check, check.critical);
             component.probes = check.probes;
             component.component_type = check
@@ -212,10 +289,11 @@ impl HealthBuilder {
                 let message = format!("two checks or components are named {name:?}");
                 return Err(BuildError::new(message));
             }
+            let every = at_least(check.interval.unwrap_or(interval));
             scheduled.push(Scheduled {
                 name,
                 check: check.check,
-                interval: at_least(check.interval.unwrap_or(interval)),
+                interval: every,
                 timeout: at_least(check.timeout.unwrap_or(timeout)),
                 thresholds: Thresholds {
                     failures: check
@@ -226,7 +304,18 @@ impl HealthBuilder {
                         .success_threshold
                         .unwrap_or(thresholds.successes)
                         .max(1),
+                    down_after: check.down_after.or(thresholds.down_after),
+                    up_after: check.up_after.or(thresholds.up_after),
                 },
+                initial_jitter: match check.initial_jitter.or(initial_jitter) {
+                    _ if gates_startup => Duration::ZERO,
+                    Some(jitter) => jitter,
+                    None => every.min(MAX_DEFAULT_INITIAL_JITTER),
+                },
+                down_interval: check
+                    .down_interval
+                    .or(down_interval)
+                    .map_or(every, at_least),
             });
         }
         compose(&mut state, startup, groups).map_err(BuildError::new)?;

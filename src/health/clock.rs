@@ -10,7 +10,8 @@ use crate::model::transition::Transition;
 
 impl Health {
     /// Apply what time has changed: checks whose last result is too old turn `down`, a
-    /// maintenance window that is over lifts.
+    /// maintenance window that is over lifts. A published snapshot that expired is replaced
+    /// even when nothing did.
     pub(super) fn expire(&self) {
         self.update(|state| {
             let now = Instant::now();
@@ -33,7 +34,12 @@ impl Health {
                 *maintenance = None;
                 changed = true;
             }
-            changed
+            // Unchanged results are republished only near the published expiry, within the
+            // shortest interval of it; a check whose runs are further apart (a hanging one, a
+            // longer down interval) can miss that: the state is fresh while the published
+            // snapshot says it expired. Republish it, so its expiry is the state's again and
+            // neither the clock nor the probes keep waking up for it.
+            changed || self.inner.snapshot.borrow().is_expired()
         });
     }
 

@@ -8,12 +8,14 @@ use tokio::time::Instant;
 
 use super::{Health, WeakHealth};
 use crate::checks::CheckError;
-use crate::engine::{self, Report, Scheduled};
+use crate::engine::{self, Next, Report, Scheduled};
+use crate::model::status::ComponentStatus;
 use crate::model::transition::Transition;
 
 impl Health {
     /// Start the background engine on the current tokio runtime: every registered check
-    /// runs on its interval from now on, concurrently.
+    /// runs on its interval from now on, concurrently, its first run after a random part of
+    /// it (see [`NamedCheck::initial_jitter`](crate::checks::NamedCheck::initial_jitter)).
     ///
     /// The engine stops on [`stop_checks`](Health::stop_checks), when the last handle is
     /// dropped, or when the returned task is aborted. Only the first call starts an
@@ -78,9 +80,10 @@ impl Health {
         &self.inner.checks
     }
 
-    /// Write one check result from the engine.
-    fn record(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) {
+    /// Write one check result from the engine, and say whether the check is now down.
+    fn record(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> bool {
         let margin = self.inner.refresh_margin;
+        let mut down = false;
         self.update(|state| {
             let Some(component) = state.components.get_mut(&*check.name) else {
                 return false;
@@ -88,8 +91,9 @@ impl Health {
             let now = Instant::now();
             let from = component.status;
             let result = result.map_err(CheckError::into_message);
-            let change =
-                component.record(result, took, check.thresholds, now + check.stale_after());
+            let fresh_until = now + check.stale_after();
+            let change = component.record(result, took, check.thresholds, now, fresh_until);
+            down = component.status == ComponentStatus::Down;
             #[cfg(feature = "metrics")]
             crate::metrics::record_result(&check.name, component);
             if change.status {
@@ -100,31 +104,41 @@ impl Health {
                 // transition says the rest if it reaches the threshold.
                 let name = &*check.name;
                 let error = component.error.as_deref().unwrap_or("");
-                let threshold = check.thresholds.failures;
-                tracing::warn!(
-                    name,
-                    error,
-                    "health: {name} failing (1/{threshold}): {error}"
-                );
+                match check.thresholds.down_after {
+                    Some(down_after) => tracing::warn!(
+                        name,
+                        error,
+                        "health: {name} failing (down after {down_after:?}): {error}"
+                    ),
+                    None => {
+                        let threshold = check.thresholds.failures;
+                        tracing::warn!(
+                            name,
+                            error,
+                            "health: {name} failing (1/{threshold}): {error}"
+                        );
+                    }
+                }
             }
             // Also republish before the published snapshot would turn stale, so a running
             // engine keeps it fresh without re-rendering on every unchanged result.
             let published = self.inner.snapshot.borrow().expires_at;
             change.visible || published.is_some_and(|until| until <= now + margin)
         });
+        down
     }
 }
 
 /// The engine reports to a handle that does not keep the state alive: once the last
-/// [`Health`] is gone, its results have nowhere to go and each check's loop ends.
+/// [`Health`] is gone, its results have nowhere to go and each check's loop ends. A check
+/// that is down runs next on its down interval.
 impl Report for WeakHealth {
-    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> bool {
+    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> Next {
         match self.upgrade() {
-            Some(health) => {
-                health.record(check, result, took);
-                true
-            }
-            None => false,
+            Some(health) => Next::Continue {
+                down: health.record(check, result, took),
+            },
+            None => Next::Stop,
         }
     }
 }

@@ -31,10 +31,30 @@ use crate::model::state::State;
 ///      kubelet (readinessProbe failureThreshold 3 × periodSeconds 5s)"
 /// );
 /// ```
+///
+/// With [`down_after`](crate::checks::NamedCheck::down_after), that duration replaces the
+/// failure count:
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_health::{Health, NamedCheck};
+/// use tower_health::lint::Deployment;
+///
+/// let redis = NamedCheck::new("redis", || async { Ok::<(), String>(()) })
+///     .down_after(Duration::from_secs(30));
+/// let health = Health::builder().add_check(redis).build();
+/// let times = health.detection_times(&Deployment::new());
+/// assert_eq!(times[0].readiness(), Duration::from_secs(45));
+/// assert!(times[0].to_string().contains(
+///     "45s until /readyz answers 503 (30s down_after + 2 runs × (5s interval + 500ms \
+///      jitter + 2s timeout): the first failing run and the one that sees the 30s out)"
+/// ));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DetectionTime {
     check: String,
     failures: u32,
+    down_after: Option<Duration>,
     interval: Duration,
     timeout: Duration,
     kubelet: Option<ProbeSettings>,
@@ -45,6 +65,7 @@ impl DetectionTime {
         DetectionTime {
             check: check.name.to_string(),
             failures: check.thresholds.failures,
+            down_after: check.thresholds.down_after,
             interval: check.interval,
             timeout: check.timeout,
             kubelet,
@@ -65,9 +86,23 @@ impl DetectionTime {
     /// up to an interval and its jitter after the last one ended, and each taking up to the
     /// timeout (a dependency that hangs). A dependency that refuses at once takes less:
     /// down to `failure_threshold − 1` intervals when it fails just before a run.
+    ///
+    /// With `down_after`: the first failing run, then `down_after`, then up to one more run
+    /// that sees the failures out (just one run when `down_after` is zero).
     pub fn readiness(&self) -> Duration {
         let run = self.interval + self.jitter() + self.timeout;
-        run.saturating_mul(self.failures)
+        match self.down_after {
+            Some(down_after) => down_after + run.saturating_mul(self.runs()),
+            None => run.saturating_mul(self.failures),
+        }
+    }
+
+    /// With `down_after`, how many runs the readiness time counts besides it.
+    fn runs(&self) -> u32 {
+        match self.down_after {
+            Some(down_after) if down_after.is_zero() => 1,
+            _ => 2,
+        }
     }
 
     /// The kubelet's share on top: `failureThreshold × periodSeconds` of the readiness
@@ -88,15 +123,28 @@ impl std::fmt::Display for DetectionTime {
         write!(
             f,
             "{:?} takes up to {:?} to take the pod out of the Service: {:?} until /readyz \
-             answers 503 ({} failures × ({:?} interval + {:?} jitter + {:?} timeout))",
+             answers 503 (",
             self.check,
             self.total(),
             self.readiness(),
-            self.failures,
+        )?;
+        let run = format!(
+            "({:?} interval + {:?} jitter + {:?} timeout)",
             self.interval,
             self.jitter(),
-            self.timeout,
-        )?;
+            self.timeout
+        );
+        match self.down_after {
+            Some(down_after) if self.runs() == 1 => {
+                write!(f, "{down_after:?} down_after + 1 run × {run})")?;
+            }
+            Some(down_after) => write!(
+                f,
+                "{down_after:?} down_after + 2 runs × {run}: the first failing run and the one \
+                 that sees the {down_after:?} out)"
+            )?,
+            None => write!(f, "{} failures × {run})", self.failures)?,
+        }
         match self.kubelet {
             Some(probe) => write!(
                 f,

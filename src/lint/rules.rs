@@ -54,10 +54,17 @@ pub(crate) fn lint(
     let required: Duration = checks
         .iter()
         .filter(|check| member(check, Probe::Startup))
-        .map(|check| {
-            let successes = check.thresholds.successes;
-            check.timeout.saturating_mul(successes)
-                + check.interval.saturating_mul(successes.saturating_sub(1))
+        .map(|check| match check.thresholds.up_after {
+            // The first success, then a run that ends once they have lasted `up_after`.
+            Some(up_after) if !up_after.is_zero() => {
+                check.timeout + up_after + check.interval + check.timeout
+            }
+            Some(_) => check.timeout,
+            None => {
+                let successes = check.thresholds.successes;
+                check.timeout.saturating_mul(successes)
+                    + check.interval.saturating_mul(successes.saturating_sub(1))
+            }
         })
         .max()
         .unwrap_or_default();
@@ -94,7 +101,8 @@ pub(crate) fn lint(
             if time.total() > bound {
                 warn(format!(
                     "{time}; above the {bound:?} set by unready_within: lower the check's \
-                     interval, timeout or failure threshold, or the readiness probe's"
+                     interval, timeout, failure threshold or down_after, or the readiness \
+                     probe's"
                 ));
             }
         }
@@ -133,10 +141,9 @@ mod tests {
             check: Arc::new(|| async { Ok::<(), String>(()) }),
             interval: Duration::from_secs(5),
             timeout,
-            thresholds: Thresholds {
-                failures: 3,
-                successes: 2,
-            },
+            thresholds: Thresholds::counts(3, 2),
+            initial_jitter: Duration::ZERO,
+            down_interval: Duration::from_secs(5),
         };
         let mut state = State::default();
         let component = Component::new(ComponentKind::Check, true);
@@ -264,5 +271,36 @@ mod tests {
         // An in-process check on liveness is what liveness is for.
         config.checks[0].check = Arc::new(|| async { Ok::<(), String>(()) });
         assert_eq!(config.lint(&good()), vec![]);
+    }
+
+    #[test]
+    fn detection_time_with_down_after() {
+        // 20 s + 2 × (5 s + 0.5 s jitter + 2 s timeout) = 35 s, + 2 × 5 s for the kubelet.
+        let mut config = health(Duration::from_secs(2));
+        config.checks[0].thresholds.down_after = Some(Duration::from_secs(20));
+        assert_eq!(
+            config.lint(&good().unready_within(Duration::from_secs(45))),
+            vec![]
+        );
+        let warnings = config.lint(&good().unready_within(Duration::from_secs(44)));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let message = warnings[0].message();
+        assert!(message.starts_with("\"db\" takes up to 45s"), "{message}");
+        assert!(
+            message.contains("35s until /readyz answers 503 (20s down_after + 2 runs × "),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn up_after_counts_toward_start_up() {
+        // 20 s expected + (2 s timeout + 10 s up_after + 5 s interval + 2 s timeout) = 39 s
+        // > 2 s × 15 = 30 s.
+        let mut config = health(Duration::from_secs(2));
+        config.checks[0].thresholds.up_after = Some(Duration::from_secs(10));
+        let deployment = good().startup(ProbeSettings::seconds(2, 3, 15));
+        let warnings = config.lint(&deployment);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].message().contains("39s"), "{}", warnings[0]);
     }
 }

@@ -35,15 +35,55 @@ pub struct Component {
     pub(crate) fresh_until: Option<Instant>,
     /// Whether it has ever been up: a latch, for startup requirements.
     pub(crate) ever_up: bool,
+    /// When the current streak of failures began (its first result), for `down_after`.
+    pub(crate) failing_since: Option<Instant>,
+    /// When the current streak of successes began (its first result), for `up_after`.
+    pub(crate) passing_since: Option<Instant>,
     /// What it is, in the IETF format's terms: `component`, `datastore`, `system`, ….
     pub(crate) component_type: String,
 }
 
-/// Consecutive results needed to change a check's status.
+/// What it takes to change a check's status: results in a row, or, when set, how long a
+/// streak of them has lasted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Thresholds {
+    /// Failures in a row that turn a passing check down, unless `down_after` is set.
     pub(crate) failures: u32,
+    /// Successes in a row that turn a check up, unless `up_after` is set.
     pub(crate) successes: u32,
+    /// Instead of `failures`: how long a passing check's failures in a row must last.
+    pub(crate) down_after: Option<Duration>,
+    /// Instead of `successes`: how long a check's successes in a row must last.
+    pub(crate) up_after: Option<Duration>,
+}
+
+impl Thresholds {
+    /// Count rules only: down after `failures` failures in a row, up after `successes`
+    /// successes in a row.
+    pub(crate) const fn counts(failures: u32, successes: u32) -> Self {
+        Thresholds {
+            failures,
+            successes,
+            down_after: None,
+            up_after: None,
+        }
+    }
+
+    /// Whether a passing check's streak of `failures` failures, `lasted` long, turns it down.
+    fn turns_down(&self, failures: u32, lasted: Duration) -> bool {
+        match self.down_after {
+            Some(down_after) => lasted >= down_after,
+            None => failures >= self.failures,
+        }
+    }
+
+    /// Whether a streak of `successes` successes, `lasted` long, turns a check up.
+    fn turns_up(&self, successes: u32, lasted: Duration) -> bool {
+        match self.up_after {
+            Some(up_after) => lasted >= up_after,
+            None => successes >= self.successes,
+        }
+    }
 }
 
 /// What a result did to a component.
@@ -69,6 +109,8 @@ impl Component {
             last_checked: None,
             fresh_until: None,
             ever_up: false,
+            failing_since: None,
+            passing_since: None,
             component_type: "component".to_owned(),
         }
     }
@@ -126,16 +168,20 @@ impl Component {
         self.last_checked
     }
 
-    /// Apply one check result: `Ok` or the failure's message.
+    /// Apply one check result, `Ok` or the failure's message, that arrived at `now`.
     ///
     /// From `unknown`, a failure turns the check `down` at once and `successes` successes
     /// turn it `up`; a passing check turns `down` after `failures` failures in a row, a
-    /// failing one `up` after `successes` successes in a row.
+    /// failing one `up` after `successes` successes in a row. `down_after` and `up_after`,
+    /// when set, replace those counts: the streak must have lasted that long, from its first
+    /// result to this one (from `unknown` too: a check with `up_after` turns up once it has
+    /// passed for that long).
     pub(crate) fn record(
         &mut self,
         result: Result<(), String>,
         duration: Duration,
         thresholds: Thresholds,
+        now: Instant,
         fresh_until: Instant,
     ) -> Change {
         let before = (self.status, self.error.take());
@@ -143,8 +189,10 @@ impl Component {
             Ok(()) => {
                 self.consecutive_successes = self.consecutive_successes.saturating_add(1);
                 self.consecutive_failures = 0;
+                self.failing_since = None;
+                let lasted = now - *self.passing_since.get_or_insert(now);
                 if self.status != ComponentStatus::Up
-                    && self.consecutive_successes >= thresholds.successes
+                    && thresholds.turns_up(self.consecutive_successes, lasted)
                 {
                     self.status = ComponentStatus::Up;
                     self.ever_up = true;
@@ -153,12 +201,12 @@ impl Component {
             Err(error) => {
                 self.consecutive_failures = self.consecutive_failures.saturating_add(1);
                 self.consecutive_successes = 0;
+                self.passing_since = None;
                 self.error = Some(error);
-                let threshold = match self.status {
-                    ComponentStatus::Up => thresholds.failures,
-                    _ => 1,
-                };
-                if self.consecutive_failures >= threshold {
+                let lasted = now - *self.failing_since.get_or_insert(now);
+                if self.status != ComponentStatus::Up
+                    || thresholds.turns_down(self.consecutive_failures, lasted)
+                {
                     self.status = ComponentStatus::Down;
                 }
             }
@@ -180,6 +228,7 @@ impl Component {
         self.fresh_until = None;
         self.status = ComponentStatus::Down;
         self.consecutive_successes = 0;
+        self.passing_since = None;
         self.error = Some("stale: no recent result (is the check engine running?)".into());
         true
     }
@@ -189,15 +238,16 @@ impl Component {
 mod tests {
     use super::*;
 
-    const THRESHOLDS: Thresholds = Thresholds {
-        failures: 3,
-        successes: 2,
-    };
+    const THRESHOLDS: Thresholds = Thresholds::counts(3, 2);
 
     fn record(component: &mut Component, ok: bool) -> Change {
+        record_at(component, ok, THRESHOLDS, Instant::now())
+    }
+
+    fn record_at(component: &mut Component, ok: bool, rule: Thresholds, now: Instant) -> Change {
         let result = if ok { Ok(()) } else { Err("boom".to_owned()) };
-        let fresh = Instant::now() + Duration::from_secs(60);
-        component.record(result, Duration::from_millis(1), THRESHOLDS, fresh)
+        let fresh = now + Duration::from_secs(60);
+        component.record(result, Duration::from_millis(1), rule, now, fresh)
     }
 
     #[test]
@@ -243,13 +293,76 @@ mod tests {
         let mut c = Component::new(ComponentKind::Check, true);
         let now = Instant::now();
         assert!(!c.expire(now), "no result yet: nothing to expire");
-        c.record(Ok(()), Duration::ZERO, THRESHOLDS, now);
-        c.record(Ok(()), Duration::ZERO, THRESHOLDS, now);
+        c.record(Ok(()), Duration::ZERO, THRESHOLDS, now, now);
+        c.record(Ok(()), Duration::ZERO, THRESHOLDS, now, now);
         assert_eq!(c.status(), ComponentStatus::Up);
         assert!(!c.expire(now - Duration::from_secs(1)));
         assert!(c.expire(now));
         assert_eq!(c.status(), ComponentStatus::Down);
         assert!(c.error().unwrap().contains("stale"));
         assert!(!c.expire(now), "expires once");
+    }
+
+    /// Instants `n` seconds from now, for results on a timeline.
+    fn seconds_from_now() -> impl Fn(u64) -> Instant {
+        let start = Instant::now();
+        move |seconds| start + Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn down_after_replaces_the_failure_count() {
+        let rule = Thresholds {
+            down_after: Some(Duration::from_secs(10)),
+            ..Thresholds::counts(3, 1)
+        };
+        let at = seconds_from_now();
+        let mut c = Component::new(ComponentKind::Check, true);
+        record_at(&mut c, true, rule, at(0));
+        assert_eq!(c.status(), ComponentStatus::Up);
+        // Five failures over 9 s: more than three, not yet 10 s.
+        for secs in [1, 3, 5, 7, 10] {
+            record_at(&mut c, false, rule, at(secs));
+        }
+        assert_eq!(c.status(), ComponentStatus::Up, "failing for 9 s");
+        assert!(record_at(&mut c, false, rule, at(11)).status);
+        assert_eq!(c.status(), ComponentStatus::Down, "failing for 10 s");
+
+        // A success ends the streak: the next one starts from its own first failure.
+        record_at(&mut c, true, rule, at(12));
+        record_at(&mut c, false, rule, at(13));
+        record_at(&mut c, false, rule, at(22));
+        assert_eq!(c.status(), ComponentStatus::Up, "failing for 9 s");
+        // From unknown, the first failure still turns it down at once.
+        let mut fresh = Component::new(ComponentKind::Check, true);
+        assert!(record_at(&mut fresh, false, rule, at(23)).status);
+    }
+
+    #[test]
+    fn up_after_replaces_the_success_count_from_unknown_and_down() {
+        let rule = Thresholds {
+            up_after: Some(Duration::from_secs(10)),
+            ..Thresholds::counts(1, 1)
+        };
+        let at = seconds_from_now();
+        let mut c = Component::new(ComponentKind::Check, true);
+        record_at(&mut c, true, rule, at(0));
+        record_at(&mut c, true, rule, at(9));
+        assert_eq!(c.status(), ComponentStatus::Unknown, "passing for 9 s");
+        record_at(&mut c, true, rule, at(10));
+        assert_eq!(c.status(), ComponentStatus::Up, "passing for 10 s");
+
+        record_at(&mut c, false, rule, at(11));
+        assert_eq!(c.status(), ComponentStatus::Down);
+        record_at(&mut c, true, rule, at(12));
+        record_at(&mut c, false, rule, at(20));
+        record_at(&mut c, true, rule, at(21));
+        record_at(&mut c, true, rule, at(30));
+        assert_eq!(
+            c.status(),
+            ComponentStatus::Down,
+            "the failure restarted the streak"
+        );
+        record_at(&mut c, true, rule, at(31));
+        assert_eq!(c.status(), ComponentStatus::Up);
     }
 }
