@@ -1,4 +1,4 @@
-//! The gRPC health service (`tower_health::grpc`, feature `tonic`) over real sockets, read
+//! The gRPC health service (`tower_health::grpc`, feature `grpc`) over real sockets, read
 //! with tonic-health's own client. (Through `examples/tonic.rs`: tests/examples/tonic.rs.)
 
 mod common;
@@ -149,4 +149,31 @@ async fn the_reporter_task_does_not_keep_the_state_alive() {
     // Nothing vouches for the statuses any more.
     assert_eq!(check(&mut client, "").await, Ok(NotServing));
     assert_eq!(check(&mut client, "queue").await, Ok(NotServing));
+}
+
+#[tokio::test]
+async fn groups_and_report_only_components_are_grpc_service_names() {
+    let health = Health::builder()
+        .component("database")
+        .component_for("search", [])
+        .group(tower_health::Group::new("lb", "/lbz").members(["database"]))
+        .build();
+    health.mark_started();
+    let addr = serve(&health).await;
+    let mut client = connect(addr).await;
+    assert_eq!(check(&mut client, "lb").await, Ok(NotServing));
+
+    health.mark_up("database");
+    health.mark_down("search", "index offline");
+    wait_for(&mut client, "lb", Serving).await;
+    assert_eq!(
+        check(&mut client, "").await,
+        Ok(Serving),
+        "search is report-only"
+    );
+    assert_eq!(check(&mut client, "search").await, Ok(NotServing));
+    assert_eq!(fetch(addr, "/lbz").await.status, StatusCode::OK);
+
+    health.mark_draining();
+    wait_for(&mut client, "lb", NotServing).await;
 }
