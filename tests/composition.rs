@@ -4,45 +4,18 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::client::{fetch, send, wait_for_status};
+use common::health::{settled, switch};
 use common::serve::serve_counting;
 use http::{Method, StatusCode};
-use tower_health::{Check, ComponentStatus, Details, Group, Health, NamedCheck, Probe};
-
-/// A closure check that fails while its switch is on.
-fn switch() -> (Arc<AtomicBool>, impl Check) {
-    let failing = Arc::new(AtomicBool::new(false));
-    let flag = failing.clone();
-    let check = move || {
-        let failing = flag.load(Ordering::SeqCst);
-        async move {
-            match failing {
-                true => Err("stalled"),
-                false => Ok(()),
-            }
-        }
-    };
-    (failing, check)
-}
-
-async fn settled(health: &Health) {
-    let mut changes = health.subscribe();
-    changes
-        .wait_for(|s| {
-            s.components()
-                .all(|(_, c)| c.status() != ComponentStatus::Unknown)
-        })
-        .await
-        .unwrap();
-}
+use tower_health::{ComponentStatus, Details, Group, Health, NamedCheck, Probe};
 
 #[tokio::test]
 async fn a_liveness_member_fails_healthz_and_comes_back() {
-    let (failing, heartbeat) = switch();
+    let (failing, heartbeat) = switch("stalled");
     let health = Health::builder()
         .add_check(
             NamedCheck::new("loop", heartbeat)
@@ -76,7 +49,7 @@ async fn a_liveness_member_fails_healthz_and_comes_back() {
 
 #[tokio::test]
 async fn a_startup_member_gates_startupz_once() {
-    let (failing, migrations) = switch();
+    let (failing, migrations) = switch("stalled");
     failing.store(true, Ordering::SeqCst);
     let health = Health::builder()
         .add_check(

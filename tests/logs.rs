@@ -5,11 +5,12 @@
 mod common;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::NO_HANG;
+use common::health::switch;
 use tower_health::{Health, NamedCheck, Probe, Status};
 
 /// Everything a `fmt` subscriber wrote, as text.
@@ -59,17 +60,7 @@ async fn a_failing_streak_below_the_threshold_is_logged_once() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let failing = Arc::new(AtomicBool::new(false));
-    let flag = failing.clone();
-    let check = move || {
-        let failing = flag.load(Ordering::SeqCst);
-        async move {
-            match failing {
-                true => Err("connection refused"),
-                false => Ok(()),
-            }
-        }
-    };
+    let (failing, check) = switch("connection refused");
     let health = Health::builder()
         .add_check(
             NamedCheck::new("redis", check)

@@ -7,9 +7,10 @@ mod common;
 use std::time::Duration;
 
 use common::client::{fetch, send, wait_for_status};
+use common::health::settled;
 use common::serve::serve_counting;
 use http::{Method, StatusCode};
-use tower_health::{ComponentStatus, Details, Health, NamedCheck};
+use tower_health::{Details, Health, NamedCheck};
 
 const SECRET_ERROR: &str = "connect postgres://app:hunter2@db.internal:5432/app: refused";
 
@@ -36,14 +37,7 @@ async fn health(details: Details) -> Health {
         .build();
     health.mark_started();
     health.start_checks();
-    let mut changes = health.subscribe();
-    changes
-        .wait_for(|s| {
-            s.components()
-                .all(|(_, c)| c.status() != ComponentStatus::Unknown)
-        })
-        .await
-        .unwrap();
+    settled(&health).await;
     health
 }
 

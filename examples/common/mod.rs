@@ -185,14 +185,21 @@ fn named(name: &str, check: impl Check, report_only: &[String]) -> NamedCheck {
     }
 }
 
+/// The value of `name` when set and not blank; otherwise prints that it is unset.
+fn set_or_say_unset(name: &str) -> Option<String> {
+    let raw = std::env::var(name)
+        .ok()
+        .filter(|raw| !raw.trim().is_empty());
+    if raw.is_none() {
+        println!("  {name}=(unset)");
+    }
+    raw
+}
+
 /// `name` as comma-separated names (spaces around them ignored); printed. Unset or empty:
 /// none. An empty name between commas is an error naming the variable.
 pub(crate) fn names_from_env(name: &str) -> Result<Vec<String>, String> {
-    let Some(raw) = std::env::var(name)
-        .ok()
-        .filter(|raw| !raw.trim().is_empty())
-    else {
-        println!("  {name}=(unset)");
+    let Some(raw) = set_or_say_unset(name) else {
         return Ok(Vec::new());
     };
     let names = names(&raw).map_err(|error| format!("{name}={raw:?} is not valid: {error}"))?;
@@ -212,11 +219,7 @@ fn names(list: &str) -> Result<Vec<String>, &'static str> {
 /// `name` as groups, `name=/path:member,member;…`; printed. Unset or empty: none. A
 /// malformed definition is an error naming the variable and the definition.
 pub(crate) fn groups_from_env(name: &str) -> Result<Vec<Group>, String> {
-    let Some(raw) = std::env::var(name)
-        .ok()
-        .filter(|raw| !raw.trim().is_empty())
-    else {
-        println!("  {name}=(unset)");
+    let Some(raw) = set_or_say_unset(name) else {
         return Ok(Vec::new());
     };
     let groups = raw

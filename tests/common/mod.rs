@@ -15,6 +15,8 @@ pub mod drain;
 pub mod examples;
 /// gRPC health client side (tonic-health's own client): `Check`, `Watch`.
 pub mod grpc;
+/// Closure checks switched on and off, waiting for first results.
+pub mod health;
 /// A strict parser for the Prometheus text exposition format.
 pub mod prometheus;
 /// Servers on 127.0.0.1:0 with the layer in front: axum, plain hyper, tonic.

@@ -1,0 +1,35 @@
+//! Driving a [`Health`] handle in tests: closure checks switched on and off, and waiting
+//! for every component's first result.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tower_health::{Check, ComponentStatus, Health};
+
+/// A closure check that fails with `error` while the returned switch is on.
+pub fn switch(error: &'static str) -> (Arc<AtomicBool>, impl Check) {
+    let failing = Arc::new(AtomicBool::new(false));
+    let flag = failing.clone();
+    let check = move || {
+        let failing = flag.load(Ordering::SeqCst);
+        async move {
+            match failing {
+                true => Err(error),
+                false => Ok(()),
+            }
+        }
+    };
+    (failing, check)
+}
+
+/// Wait until no component of `health` is `unknown` any more.
+pub async fn settled(health: &Health) {
+    let mut changes = health.subscribe();
+    changes
+        .wait_for(|s| {
+            s.components()
+                .all(|(_, c)| c.status() != ComponentStatus::Unknown)
+        })
+        .await
+        .unwrap();
+}
