@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::client::{fetch, send, wait_for_status};
-use common::health::{settled, switch};
+use common::health::{settled, started_with_results, switch};
 use common::serve::serve_counting;
 use http::{Method, StatusCode};
 use tower_health::{ComponentStatus, Details, Group, Health, NamedCheck, Probe};
@@ -124,7 +124,7 @@ async fn a_report_only_check_never_changes_a_status_code_but_shows() {
 /// A started health with `database` up, `redis` down, `search` (non-critical) down, and a
 /// group `lb` on `/lbz` counting `database` and `search`.
 async fn with_group() -> Health {
-    let health = Health::builder()
+    let builder = Health::builder()
         .check("database", || async { Ok::<(), String>(()) })
         .check("redis", || async { Err("refused") })
         .add_check(NamedCheck::new("search", || async { Err("offline") }).non_critical())
@@ -133,12 +133,8 @@ async fn with_group() -> Health {
             Group::new("strict", "/strict")
                 .members(["search"])
                 .fail_when_degraded(),
-        )
-        .build();
-    health.mark_started();
-    health.start_checks();
-    settled(&health).await;
-    health
+        );
+    started_with_results(builder).await
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::client::{fetch, send, wait_for_status};
-use common::health::settled;
+use common::health::started_with_results;
 use common::serve::serve_counting;
 use http::{Method, StatusCode};
 use tower_health::{Details, Health, NamedCheck};
@@ -17,7 +17,7 @@ const SECRET_ERROR: &str = "connect postgres://app:hunter2@db.internal:5432/app:
 /// A started health with a passing `database`, a failing critical `redis`, a failing
 /// non-critical `search`, all with results in.
 async fn health(details: Details) -> Health {
-    let health = Health::builder()
+    let builder = Health::builder()
         .add_check(
             NamedCheck::new("database", || async { Ok::<(), String>(()) })
                 .component_type("datastore"),
@@ -32,13 +32,8 @@ async fn health(details: Details) -> Health {
         .details(details)
         .version("1")
         .release_id("1.2.3")
-        .service_id("tower-health-tests")
-        .initial_jitter(Duration::ZERO) // results in at once, not over the first interval
-        .build();
-    health.mark_started();
-    health.start_checks();
-    settled(&health).await;
-    health
+        .service_id("tower-health-tests");
+    started_with_results(builder).await
 }
 
 #[tokio::test]

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tower_health::{Check, ComponentStatus, Health};
+use std::time::Duration;
+
+use tower_health::{Check, ComponentStatus, Health, HealthBuilder};
 
 /// A closure check that fails with `error` while the returned switch is on.
 pub fn switch(error: &'static str) -> (Arc<AtomicBool>, impl Check) {
@@ -32,4 +34,14 @@ pub async fn settled(health: &Health) {
         })
         .await
         .unwrap();
+}
+
+/// Build, mark started and start the checks at once (no initial jitter), then wait for
+/// every component's first result.
+pub async fn started_with_results(builder: HealthBuilder) -> Health {
+    let health = builder.initial_jitter(Duration::ZERO).build();
+    health.mark_started();
+    health.start_checks();
+    settled(&health).await;
+    health
 }
