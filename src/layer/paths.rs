@@ -73,49 +73,47 @@ impl Paths {
     pub(crate) fn target(&self, path: &str) -> Option<Target> {
         // Lengths first: a miss, the common case, compares no bytes.
         let same = |candidate: &str| candidate.len() == path.len() && candidate == path;
-        let probe = Probe::ALL.into_iter().find(|probe| {
-            let probe_path = self.paths[probe.index()].as_deref();
-            probe_path.is_some_and(same)
-        });
-        match probe {
-            Some(probe) => Some(Target::Probe(probe)),
-            None => self
-                .groups
-                .iter()
-                .position(|group| same(group))
-                .map(Target::Group),
+        for probe in Probe::ALL {
+            if self.paths[probe.index()].as_deref().is_some_and(same) {
+                return Some(Target::Probe(probe));
+            }
         }
+        let position = self.groups.iter().position(|group| same(group))?;
+        Some(Target::Group(position))
     }
 
     /// What `path` asks for: a probe or group on its exact path, or one component of
     /// readiness, combined or a group on `<path>/<name>` (one segment, not empty).
     #[inline]
     pub(crate) fn lookup<'a>(&self, path: &'a str) -> Option<Route<'a>> {
+        let route = |target, component| Some(Route { target, component });
         if let Some(target) = self.target(path) {
-            return Some(Route {
-                target,
-                component: None,
-            });
+            return route(target, None);
         }
-        let probes = [Probe::Readiness, Probe::Combined]
-            .into_iter()
-            .filter_map(|probe| {
-                Some((Target::Probe(probe), self.paths[probe.index()].as_deref()?))
-            });
-        let groups = self.groups.iter().enumerate();
-        let groups = groups.map(|(position, base)| (Target::Group(position), &**base));
-        probes.chain(groups).find_map(|(target, base)| {
-            // The `/` after the base first: one byte rules out nearly every other path.
-            if path.as_bytes().get(base.len()) != Some(&b'/') {
-                return None;
+        for probe in [Probe::Readiness, Probe::Combined] {
+            let base = self.paths[probe.index()].as_deref();
+            if let Some(name) = base.and_then(|base| component(path, base)) {
+                return route(Target::Probe(probe), Some(name));
             }
-            let name = path.strip_prefix(base)?.get(1..)?;
-            (!name.is_empty() && !name.contains('/')).then_some(Route {
-                target,
-                component: Some(name),
-            })
-        })
+        }
+        for (position, base) in self.groups.iter().enumerate() {
+            if let Some(name) = component(path, base) {
+                return route(Target::Group(position), Some(name));
+            }
+        }
+        None
     }
+}
+
+/// The `<name>` of `path` when it is `<base>/<name>` (one segment, not empty).
+#[inline]
+fn component<'a>(path: &'a str, base: &str) -> Option<&'a str> {
+    // The `/` after the base first: one byte rules out nearly every other path.
+    if path.as_bytes().get(base.len()) != Some(&b'/') {
+        return None;
+    }
+    let name = path.strip_prefix(base)?.get(1..)?;
+    (!name.is_empty() && !name.contains('/')).then_some(name)
 }
 
 #[cfg(test)]
