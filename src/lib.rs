@@ -155,6 +155,8 @@
 //! - [`layer`]: [`HealthLayer`] and [`HealthService`], in tower-http's shape.
 //! - Integrations that read the handle: [`lint`] (configuration against the orchestrator's
 //!   probe settings), `grpc` (feature `grpc`) and `metrics` (feature `metrics`).
+//! - `probe_server` (feature `probe-server`): the layer served on an address of its own,
+//!   after the layer in the flow.
 //!
 //! # Cargo features
 //!
@@ -168,6 +170,7 @@
 //! | `http` | `checks::http`, `checks::http_with_client` | hyper-util's client |
 //! | `grpc` | `grpc`: the standard gRPC health service from the same state | tonic-health |
 //! | `metrics` | `metrics`: check and probe gauges and a duration histogram | the `metrics` facade |
+//! | `probe-server` | `probe_server`: the probes on an address of their own, from a dedicated thread | hyper |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod checks;
@@ -182,12 +185,18 @@ pub mod lint;
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
 pub mod model;
+#[cfg(feature = "probe-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "probe-server")))]
+pub mod probe_server;
 mod render;
 
 pub use checks::{Check, CheckError, NamedCheck};
 pub use health::{Details, Health, HealthBuilder, Snapshot};
 pub use layer::{HealthLayer, HealthService};
 pub use model::{ComponentStatus, Group, Probe, Status};
+#[cfg(feature = "probe-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "probe-server")))]
+pub use probe_server::ProbeServer;
 
 // The README's Rust snippets, compiled (and the runnable ones run) as doctests; they use
 // every integration.
@@ -197,7 +206,8 @@ pub use model::{ComponentStatus, Group, Probe, Status};
     feature = "redis",
     feature = "http",
     feature = "grpc",
-    feature = "metrics"
+    feature = "metrics",
+    feature = "probe-server"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeSnippets;

@@ -7,7 +7,16 @@ use std::path::{Path, PathBuf};
 
 /// The stages in flow order: a module may use only the ones before it.
 const STAGES: &[&str] = &[
-    "model", "checks", "engine", "render", "metrics", "lint", "health", "layer", "grpc",
+    "model",
+    "checks",
+    "engine",
+    "render",
+    "metrics",
+    "lint",
+    "health",
+    "layer",
+    "probe_server",
+    "grpc",
 ];
 
 fn sources(dir: &Path, found: &mut Vec<PathBuf>) {

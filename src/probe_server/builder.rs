@@ -1,0 +1,151 @@
+//! [`ProbeServer::bind`] and the [`ProbeServerBuilder`] options.
+
+use std::error::Error;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::Body;
+use hyper::body::Incoming;
+use tower_service::Service;
+
+use super::handle::ProbeServerHandle;
+use super::not_found::NotFound;
+use super::server;
+use crate::health::Health;
+use crate::layer::HealthLayer;
+
+/// The health probes on an address of their own, served from a dedicated thread: an admin
+/// port for the probes, or the only HTTP surface of a service without one.
+///
+/// [`bind`](ProbeServer::bind) it, set the options on the [`ProbeServerBuilder`], then
+/// [`spawn`](ProbeServerBuilder::spawn) it; the module documentation has the whole story.
+#[derive(Debug)]
+pub struct ProbeServer {
+    _private: (),
+}
+
+impl ProbeServer {
+    /// A probe server for `health` on `addr` (nothing is bound until
+    /// [`spawn`](ProbeServerBuilder::spawn)): every probe on its default path, `404` for
+    /// any other path, at most 256 open connections, a 2 s header-read timeout.
+    ///
+    /// ```
+    /// use tower_health::{Health, ProbeServer};
+    ///
+    /// let builder = ProbeServer::bind(([0, 0, 0, 0], 9090), Health::default());
+    /// ```
+    pub fn bind(addr: impl Into<SocketAddr>, health: Health) -> ProbeServerBuilder {
+        ProbeServerBuilder {
+            addr: addr.into(),
+            layer: HealthLayer::new(health),
+            fallback: NotFound,
+            max_connections: 256,
+            header_read_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The options of a [`ProbeServer`]; [`spawn`](ProbeServerBuilder::spawn) binds and starts
+/// it. `S` answers the paths that are not health paths ([`NotFound`] unless
+/// [`fallback`](ProbeServerBuilder::fallback) is given).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ProbeServerBuilder<S = NotFound> {
+    pub(super) addr: SocketAddr,
+    pub(super) layer: HealthLayer,
+    pub(super) fallback: S,
+    pub(super) max_connections: usize,
+    pub(super) header_read_timeout: Duration,
+}
+
+impl<S> ProbeServerBuilder<S> {
+    /// Answer the paths that are not health paths with `service` instead of `404`: a
+    /// `/metrics` handler, say. It runs on the probe thread's single-threaded runtime, so it
+    /// should not block.
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use tower_health::{Health, ProbeServer};
+    ///
+    /// let metrics = Router::new().route("/metrics", get(|| async { "up 1\n" }));
+    /// let builder = ProbeServer::bind(([0, 0, 0, 0], 9090), Health::default()).fallback(metrics);
+    /// ```
+    pub fn fallback<T>(self, service: T) -> ProbeServerBuilder<T> {
+        ProbeServerBuilder {
+            addr: self.addr,
+            layer: self.layer,
+            fallback: service,
+            max_connections: self.max_connections,
+            header_read_timeout: self.header_read_timeout,
+        }
+    }
+
+    /// Answer with `layer` (its own paths, disabled probes, handle in extensions) instead of
+    /// a default [`HealthLayer`] over the handle given to [`ProbeServer::bind`].
+    ///
+    /// ```
+    /// use tower_health::{Health, HealthLayer, ProbeServer, Probe};
+    ///
+    /// let health = Health::default();
+    /// let layer = HealthLayer::new(health.clone()).path(Probe::Liveness, "/livez");
+    /// let builder = ProbeServer::bind(([0, 0, 0, 0], 9090), health).health_layer(layer);
+    /// ```
+    pub fn health_layer(mut self, layer: HealthLayer) -> Self {
+        self.layer = layer;
+        self
+    }
+
+    /// At most `max` open connections (default 256, at least 1). A new connection at the
+    /// bound closes the oldest open one, so a flood of idle connections never keeps a new
+    /// probe out; the closed connection's client sees it closed.
+    ///
+    /// ```
+    /// use tower_health::{Health, ProbeServer};
+    ///
+    /// let builder = ProbeServer::bind(([0, 0, 0, 0], 9090), Health::default()).max_connections(64);
+    /// ```
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// How long a client may take to send a request's headers (default 2 s), counted from
+    /// the connection's start or the previous answer: a connection that sends nothing, or
+    /// trickles its headers, is closed then.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::{Health, ProbeServer};
+    ///
+    /// let builder = ProbeServer::bind(([0, 0, 0, 0], 9090), Health::default())
+    ///     .header_read_timeout(Duration::from_secs(1));
+    /// ```
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+}
+
+impl<S, B> ProbeServerBuilder<S>
+where
+    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn Error + Send + Sync>>,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn Error + Send + Sync>>,
+{
+    /// Bind the address, here in the caller's thread, and start serving from a new thread
+    /// (`tower-health-probes`) running its own single-threaded tokio runtime. Needs no
+    /// runtime in the caller.
+    ///
+    /// # Errors
+    ///
+    /// When the address cannot be bound (in use, not local, not permitted), or the runtime
+    /// or the thread cannot be made.
+    pub fn spawn(self) -> io::Result<ProbeServerHandle> {
+        server::spawn(self)
+    }
+}
