@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+/// The bad-input battery, run against any server with the layer in front.
+pub mod bad_input;
 /// HTTP client side: `send`, `fetch`, `raw`, `wait_for_status` and the `Reply` they read.
 pub mod client;
 /// PostgreSQL and Redis for the tests, a cuttable TCP proxy, a blackhole listener.

@@ -1,5 +1,6 @@
 //! Servers on an ephemeral port of 127.0.0.1, run on the test's runtime, with
-//! `HealthLayer` in front: axum, plain hyper through hyper-util, tonic.
+//! `HealthLayer` in front: axum, plain hyper through hyper-util, tonic; and the crate's
+//! own probe server on its thread.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -18,7 +19,8 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::pb::health_server::HealthServer;
 use tower::ServiceBuilder;
-use tower_health::{Health, HealthLayer};
+use tower_health::probe_server::ProbeServerHandle;
+use tower_health::{Health, HealthLayer, ProbeServer};
 
 /// Counts calls that reach the inner service.
 #[derive(Debug, Clone, Default)]
@@ -47,18 +49,33 @@ pub async fn serve_axum(app: axum::Router) -> SocketAddr {
     addr
 }
 
-/// Serve `health` behind a default `HealthLayer` over an axum app whose every path answers
-/// "inner" and counts the call.
-pub async fn serve_counting(health: &Health) -> (SocketAddr, Calls) {
+/// An axum app whose every path answers "inner" and counts the call.
+pub fn counting_app() -> (axum::Router, Calls) {
     let calls = Calls::default();
     let counter = calls.clone();
-    let app = axum::Router::new()
-        .fallback(axum::routing::any(move || {
-            counter.hit();
-            async { "inner" }
-        }))
-        .layer(HealthLayer::new(health.clone()));
+    let app = axum::Router::new().fallback(axum::routing::any(move || {
+        counter.hit();
+        async { "inner" }
+    }));
+    (app, calls)
+}
+
+/// Serve `health` behind a default `HealthLayer` over the [`counting_app`].
+pub async fn serve_counting(health: &Health) -> (SocketAddr, Calls) {
+    let (app, calls) = counting_app();
+    let app = app.layer(HealthLayer::new(health.clone()));
     (serve_axum(app).await, calls)
+}
+
+/// A probe server for `health` on a free port of 127.0.0.1, the [`counting_app`] as its
+/// fallback.
+pub fn serve_probes(health: &Health) -> (ProbeServerHandle, Calls) {
+    let (app, calls) = counting_app();
+    let probes = ProbeServer::bind(([127, 0, 0, 1], 0), health.clone())
+        .fallback(app)
+        .spawn()
+        .expect("bind the probe server");
+    (probes, calls)
 }
 
 /// Serve `layer` on a plain hyper server (HTTP/1.1 and HTTP/2) over a counting `service_fn`
