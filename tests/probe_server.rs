@@ -50,6 +50,9 @@ async fn closed_by_server(stream: &mut TcpStream) {
     assert!(closed.is_ok(), "the server never closed the connection");
 }
 
+/// Request headers, as the client helpers take them.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 fn same(probe: &Reply, layer: &Reply, what: &str) {
     assert_eq!(probe.status, layer.status, "{what}");
     assert_eq!(probe.body, layer.body, "{what}");
@@ -69,7 +72,7 @@ async fn every_probe_view_and_format_is_the_layers_own_answer() {
     let (layer, _) = serve_counting(&health).await;
     let token = [("x-health-token", "yes")];
     let health_json = [("accept", "application/health+json")];
-    let cases: &[(Method, &str, &[(&str, &str)])] = &[
+    let cases: &[(Method, &str, Headers)] = &[
         (Method::GET, "/healthz", &[]),
         (Method::GET, "/readyz", &[]),
         (Method::GET, "/startupz", &[]),

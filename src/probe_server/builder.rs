@@ -70,7 +70,7 @@ impl<S> ProbeServerBuilder<S> {
     /// use axum::{Router, routing::get};
     /// use tower_health::{Health, ProbeServer};
     ///
-    /// let metrics = Router::new().route("/metrics", get(|| async { "up 1\n" }));
+    /// let metrics: Router = Router::new().route("/metrics", get(|| async { "up 1\n" }));
     /// let builder = ProbeServer::bind(([0, 0, 0, 0], 9090), Health::default()).fallback(metrics);
     /// ```
     pub fn fallback<T>(self, service: T) -> ProbeServerBuilder<T> {
