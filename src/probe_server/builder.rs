@@ -1,19 +1,9 @@
-//! [`ProbeServer::bind`] and the [`ProbeServerBuilder`] options.
+//! [`ProbeServer::bind`] and the [`ProbeServerBuilder`] options (`spawn` is in `server`).
 
-use std::error::Error;
-use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Request, Response};
-use http_body::Body;
-use hyper::body::Incoming;
-use tower_service::Service;
-
-use super::handle::ProbeServerHandle;
 use super::not_found::NotFound;
-use super::server;
 use crate::health::Health;
 use crate::layer::HealthLayer;
 
@@ -126,26 +116,5 @@ impl<S> ProbeServerBuilder<S> {
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
-    }
-}
-
-impl<S, B> ProbeServerBuilder<S>
-where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<Box<dyn Error + Send + Sync>>,
-    B: Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<Box<dyn Error + Send + Sync>>,
-{
-    /// Bind the address, here in the caller's thread, and start serving from a new thread
-    /// (`tower-health-probes`) running its own single-threaded tokio runtime. Needs no
-    /// runtime in the caller.
-    ///
-    /// # Errors
-    ///
-    /// When the address cannot be bound (in use, not local, not permitted), or the runtime
-    /// or the thread cannot be made.
-    pub fn spawn(self) -> io::Result<ProbeServerHandle> {
-        server::spawn(self)
     }
 }

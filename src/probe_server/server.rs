@@ -1,10 +1,11 @@
-//! The probe thread: a single-threaded runtime accepting connections and serving each
-//! over HTTP/1.1 with the health service in front of the fallback.
+//! [`ProbeServerBuilder::spawn`] and the probe thread: a single-threaded runtime accepting
+//! connections and serving each over HTTP/1.1 with the health service in front of the
+//! fallback.
 
 use std::error::Error;
+use std::future::Future;
 use std::io;
-use std::pin::pin;
-use std::sync::Arc;
+use std::pin::{Pin, pin};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,7 +24,6 @@ use tower_service::Service;
 use super::builder::ProbeServerBuilder;
 use super::connections::{Connections, Slot};
 use super::handle::ProbeServerHandle;
-use crate::layer::HealthService;
 
 /// The read and write buffers' bound: small, yet a request line with an 8 KiB query string
 /// (a common proxy limit) still fits.
@@ -33,7 +33,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// The pause after a failed accept (out of file descriptors, say), so it does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
-pub(super) fn spawn<S, B>(builder: ProbeServerBuilder<S>) -> io::Result<ProbeServerHandle>
+/// Serves one accepted connection until it ends, is closed to make room (its slot's
+/// `evicted`), or the server stops.
+type Serve = Box<dyn Fn(TcpStream, Slot, watch::Receiver<()>) -> Connection + Send>;
+type Connection = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+impl<S, B> ProbeServerBuilder<S>
 where
     S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -41,52 +46,75 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn Error + Send + Sync>>,
 {
-    let listener = std::net::TcpListener::bind(builder.addr)?;
-    listener.set_nonblocking(true)?;
-    let local_addr = listener.local_addr()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let listener = {
-        let _context = runtime.enter();
-        TcpListener::from_std(listener)?
-    };
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(builder.header_read_timeout)
-        .max_buf_size(BUFFER)
-        .keep_alive(true);
-    let (stop, stopped) = watch::channel(());
-    let server = Server {
-        listener,
-        service: builder.layer.layer(builder.fallback),
-        http: Arc::new(http),
-        connections: Connections::new(builder.max_connections),
-        stopped,
-    };
-    let thread = std::thread::Builder::new()
-        .name("tower-health-probes".to_owned())
-        .spawn(move || runtime.block_on(server.run()))?;
-    Ok(ProbeServerHandle::new(local_addr, stop, thread))
+    /// Bind the address, here in the caller's thread, and start serving from a new thread
+    /// (`tower-health-probes`) running its own single-threaded tokio runtime. Needs no
+    /// runtime in the caller.
+    ///
+    /// # Errors
+    ///
+    /// When the address cannot be bound (in use, not local, not permitted), or the runtime
+    /// or the thread cannot be made.
+    pub fn spawn(self) -> io::Result<ProbeServerHandle> {
+        let listener = std::net::TcpListener::bind(self.addr)?;
+        listener.set_nonblocking(true)?;
+        let local_addr = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _context = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            .max_buf_size(BUFFER)
+            .keep_alive(true);
+        let service = self.layer.layer(self.fallback);
+        let serve: Serve = Box::new(move |stream, mut slot, mut stopped| {
+            let _ = stream.set_nodelay(true);
+            let service = TowerToHyperService::new(service.clone());
+            let http = http.clone();
+            Box::pin(async move {
+                let io = TokioIo::new(stream);
+                let mut connection = pin!(http.serve_connection(io, service));
+                tokio::select! {
+                    ended = connection.as_mut() => {
+                        if let Err(error) = ended {
+                            tracing::debug!(%error, "health: probe connection ended");
+                        }
+                        return;
+                    }
+                    _ = &mut slot.evicted => return,
+                    _ = stopped.changed() => {}
+                }
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            })
+        });
+        let (stop, stopped) = watch::channel(());
+        let server = Server {
+            listener,
+            serve,
+            connections: Connections::new(self.max_connections),
+            stopped,
+        };
+        let thread = std::thread::Builder::new()
+            .name("tower-health-probes".to_owned())
+            .spawn(move || runtime.block_on(server.run()))?;
+        Ok(ProbeServerHandle::new(local_addr, stop, thread))
+    }
 }
 
-struct Server<S> {
+struct Server {
     listener: TcpListener,
-    service: HealthService<S>,
-    http: Arc<http1::Builder>,
+    serve: Serve,
     connections: Connections,
     /// Resolves when the handle is gone or shut down.
     stopped: watch::Receiver<()>,
 }
 
-impl<S, B> Server<S>
-where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<Box<dyn Error + Send + Sync>>,
-    B: Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<Box<dyn Error + Send + Sync>>,
-{
+impl Server {
     async fn run(mut self) {
         let mut tasks = JoinSet::new();
         loop {
@@ -96,9 +124,7 @@ where
                 accepted = self.listener.accept() => match accepted {
                     Ok((stream, _peer)) => {
                         let slot = self.connections.admit();
-                        let service = self.service.clone();
-                        let (http, stopped) = (self.http.clone(), self.stopped.clone());
-                        tasks.spawn(serve(stream, service, http, slot, stopped));
+                        tasks.spawn((self.serve)(stream, slot, self.stopped.clone()));
                     }
                     Err(error) => {
                         tracing::warn!(%error, "health: the probe server could not accept");
@@ -112,35 +138,4 @@ where
         let ended = async { while tasks.join_next().await.is_some() {} };
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, ended).await;
     }
-}
-
-/// Serve one connection until it ends, is closed to make room, or the server stops.
-async fn serve<S, B>(
-    stream: TcpStream,
-    service: HealthService<S>,
-    http: Arc<http1::Builder>,
-    mut slot: Slot,
-    mut stopped: watch::Receiver<()>,
-) where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<Box<dyn Error + Send + Sync>>,
-    B: Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<Box<dyn Error + Send + Sync>>,
-{
-    let _ = stream.set_nodelay(true);
-    let io = TokioIo::new(stream);
-    let mut connection = pin!(http.serve_connection(io, TowerToHyperService::new(service)));
-    tokio::select! {
-        ended = connection.as_mut() => {
-            if let Err(error) = ended {
-                tracing::debug!(%error, "health: probe connection ended");
-            }
-            return;
-        }
-        _ = &mut slot.evicted => return,
-        _ = stopped.changed() => {}
-    }
-    connection.as_mut().graceful_shutdown();
-    let _ = connection.await;
 }
