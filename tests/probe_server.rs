@@ -143,12 +143,13 @@ async fn other_paths_are_404_or_the_fallbacks() {
 }
 
 #[tokio::test]
-async fn a_slowloris_is_cut_at_the_header_timeout() {
+async fn a_slowloris_and_a_silent_connection_are_cut_at_the_header_timeout() {
     // The default timeout (2 s), headers trickled at a byte per 20 ms for ever.
     let probes = ProbeServer::bind(([127, 0, 0, 1], 0), Health::default())
         .spawn()
         .unwrap();
     let addr = probes.local_addr();
+    let mut silent = TcpStream::connect(addr).await.unwrap();
     let stream = TcpStream::connect(addr).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
     let trickle = tokio::spawn(async move {
@@ -164,6 +165,8 @@ async fn a_slowloris_is_cut_at_the_header_timeout() {
     let read = tokio::time::timeout(NO_HANG, reader.read_to_end(&mut answer)).await;
     assert!(read.is_ok(), "the trickling connection was never cut");
     trickle.abort();
+    // A connection that never sends a byte is cut too.
+    closed_by_server(&mut silent).await;
     // Meanwhile and afterwards, probes are answered.
     assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
     shutdown(probes).await;
