@@ -11,6 +11,7 @@
 //! - `server_metrics`: its `GET /metrics`;
 //! - `tonic`: `examples/tonic.rs`: gRPC health with real dependencies, drain;
 //! - `hyper`: `examples/hyper.rs`: probes, drain;
+//! - `worker`: `examples/worker.rs`, a queue consumer served by the probe server alone;
 //! - `minimal`: `examples/minimal.rs`, the README's first snippet: probes, app, drain.
 //!
 //! The helpers (starting an example, the drain scenario, clients) are in `tests/common/`.
@@ -25,3 +26,4 @@ mod server_composition;
 mod server_dependencies;
 mod server_metrics;
 mod tonic;
+mod worker;
