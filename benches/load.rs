@@ -39,7 +39,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Empty, Full};
+use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
@@ -48,7 +48,7 @@ use tower_health::{Health, HealthLayer};
 
 mod common;
 
-use common::{Server, env_or, pinned};
+use common::{Server, connect, env_or, get_ok, pinned};
 
 /// The body `/readyz` answers for a started service with no checks.
 const READY_BODY: &[u8] = br#"{"status":"ok","checks":{}}"#;
@@ -256,25 +256,9 @@ fn drive(addr: SocketAddr, path: &'static str, requests: usize) {
         for connection in 0..CONNECTIONS {
             let count = requests / CONNECTIONS + usize::from(connection < requests % CONNECTIONS);
             connections.spawn(async move {
-                let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-                let (mut sender, conn) =
-                    hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                        .await
-                        .unwrap();
-                tokio::spawn(conn);
+                let mut sender = connect(addr).await;
                 for _ in 0..count {
-                    let request = Request::get(path)
-                        .header(http::header::HOST, addr.to_string())
-                        .body(Empty::<Bytes>::new())
-                        .unwrap();
-                    sender.ready().await.unwrap();
-                    let response = sender.send_request(request).await.unwrap();
-                    assert!(
-                        response.status().is_success(),
-                        "{path}: {}",
-                        response.status()
-                    );
-                    response.into_body().collect().await.unwrap();
+                    get_ok(&mut sender, addr, path).await.unwrap();
                 }
             });
         }

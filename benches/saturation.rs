@@ -42,16 +42,13 @@ use axum::body::Body;
 use axum::extract::Query;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use bytes::Bytes;
 use http::Request;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::rt::TokioIo;
 use tower::ServiceBuilder;
 use tower_health::{Health, HealthLayer, ProbeServer};
 
 mod common;
 
-use common::{Server, env_or, pinned};
+use common::{Server, connect, env_or, get_ok, pinned};
 
 /// A probe that has no answer by then is a failure.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -129,26 +126,12 @@ fn load(
             for _ in 0..connections {
                 let (stop, done) = (stop.clone(), done.clone());
                 clients.spawn(async move {
-                    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-                    let (mut sender, conn) =
-                        hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                            .await
-                            .unwrap();
-                    tokio::spawn(conn);
+                    let mut sender = connect(addr).await;
                     let path = format!("/work?ms={ms}");
                     while !stop.load(Ordering::Relaxed) {
-                        let request = Request::get(path.as_str())
-                            .header(http::header::HOST, "app")
-                            .body(Empty::<Bytes>::new())
-                            .unwrap();
-                        if sender.ready().await.is_err() {
+                        if get_ok(&mut sender, addr, &path).await.is_err() {
                             return;
                         }
-                        let Ok(response) = sender.send_request(request).await else {
-                            return;
-                        };
-                        assert!(response.status().is_success(), "{}", response.status());
-                        let _ = response.into_body().collect().await;
                         done.fetch_add(1, Ordering::Relaxed);
                     }
                 });

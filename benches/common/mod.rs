@@ -124,3 +124,40 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A keep-alive HTTP/1.1 client connection to `addr`, its driver spawned on the current
+/// tokio runtime.
+pub(crate) async fn connect(
+    addr: std::net::SocketAddr,
+) -> hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>> {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    sender
+}
+
+/// `GET path` to `addr` on `sender`, the answer checked for 2xx and read to its end; an
+/// error when the connection is gone.
+pub(crate) async fn get_ok(
+    sender: &mut hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>,
+    addr: std::net::SocketAddr,
+    path: &str,
+) -> Result<(), hyper::Error> {
+    use http_body_util::BodyExt;
+    let request = Request::get(path)
+        .header(http::header::HOST, addr.to_string())
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    sender.ready().await?;
+    let response = sender.send_request(request).await?;
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.into_body().collect().await?;
+    Ok(())
+}
