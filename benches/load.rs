@@ -30,9 +30,8 @@
 //!   that moves with everything else on the machine.
 
 use std::convert::Infallible;
-use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -40,12 +39,16 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Empty, Full};
+use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tower::{Layer, ServiceBuilder};
 use tower_health::{Health, HealthLayer};
+
+mod common;
+
+use common::{Server, connect, env_or, get_ok, pinned};
 
 /// The body `/readyz` answers for a started service with no checks.
 const READY_BODY: &[u8] = br#"{"status":"ok","checks":{}}"#;
@@ -212,67 +215,6 @@ fn serve_until_stdin_closes(index: usize) -> ! {
     std::process::exit(0)
 }
 
-/// `command`, pinned to `core` when `taskset` is there.
-fn pinned(core: &str, program: impl AsRef<std::ffi::OsStr>) -> Command {
-    if Command::new("taskset").arg("-V").output().is_ok() {
-        let mut command = Command::new("taskset");
-        command.args(["-c", core]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-/// A server process; dropping it closes its stdin and waits for it to exit.
-struct Server {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    addr: SocketAddr,
-}
-
-impl Server {
-    /// Start target `index` through `command` (the server's own arguments are added).
-    fn start(mut command: Command, index: usize) -> Server {
-        let mut child = command
-            .arg(std::env::current_exe().unwrap())
-            .args(["--serve", &index.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start a server process");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line.trim().parse().unwrap_or_else(|_| {
-            let mut error = String::new();
-            let _ = child.stderr.take().unwrap().read_to_string(&mut error);
-            panic!("the server printed no address: {error}")
-        });
-        let stdin = child.stdin.take();
-        Server { child, stdin, addr }
-    }
-
-    /// Close stdin, wait for the exit, and return what the server wrote to stderr.
-    fn stop(mut self) -> String {
-        self.stdin.take();
-        let mut error = String::new();
-        if let Some(mut stderr) = self.child.stderr.take() {
-            let _ = stderr.read_to_string(&mut error);
-        }
-        let _ = self.child.wait();
-        error
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stdin.take();
-        let _ = self.child.wait();
-    }
-}
-
 /// Requests per second `wrk` reached.
 fn wrk(addr: SocketAddr, path: &str, seconds: u64) -> f64 {
     let output = pinned("1", "wrk")
@@ -314,25 +256,9 @@ fn drive(addr: SocketAddr, path: &'static str, requests: usize) {
         for connection in 0..CONNECTIONS {
             let count = requests / CONNECTIONS + usize::from(connection < requests % CONNECTIONS);
             connections.spawn(async move {
-                let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-                let (mut sender, conn) =
-                    hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                        .await
-                        .unwrap();
-                tokio::spawn(conn);
+                let mut sender = connect(addr).await;
                 for _ in 0..count {
-                    let request = Request::get(path)
-                        .header(http::header::HOST, addr.to_string())
-                        .body(Empty::<Bytes>::new())
-                        .unwrap();
-                    sender.ready().await.unwrap();
-                    let response = sender.send_request(request).await.unwrap();
-                    assert!(
-                        response.status().is_success(),
-                        "{path}: {}",
-                        response.status()
-                    );
-                    response.into_body().collect().await.unwrap();
+                    get_ok(&mut sender, addr, path).await.unwrap();
                 }
             });
         }
@@ -346,8 +272,8 @@ fn drive(addr: SocketAddr, path: &'static str, requests: usize) {
 fn instructions(index: usize, requests: usize) -> u64 {
     let mut valgrind = Command::new("valgrind");
     valgrind.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"]);
-    let server = Server::start(valgrind, index);
-    drive(server.addr, targets()[index].path, requests);
+    let server = Server::start(valgrind, &["--serve", &index.to_string()]);
+    drive(server.addrs[0], targets()[index].path, requests);
     let report = server.stop();
     report
         .lines()
@@ -363,13 +289,6 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
-}
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
 }
 
 /// The comparisons both tables show: (what, ours, baseline).
@@ -395,9 +314,9 @@ fn wrk_table() -> Option<Vec<f64>> {
     let rounds = env_or("LOAD_ROUNDS", 10) as usize;
     let targets = targets();
     let servers: Vec<Server> = (0..targets.len())
-        .map(|index| Server::start(pinned("0", "env"), index))
+        .map(|index| Server::start(pinned("0", "env"), &["--serve", &index.to_string()]))
         .collect();
-    let addrs: Vec<SocketAddr> = servers.iter().map(|server| server.addr).collect();
+    let addrs: Vec<SocketAddr> = servers.iter().map(|server| server.addrs[0]).collect();
     for (target, addr) in targets.iter().zip(&addrs) {
         wrk(*addr, target.path, 1); // warm-up
     }
