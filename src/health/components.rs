@@ -2,6 +2,7 @@
 
 use super::Health;
 use crate::model::component::{Component, ComponentKind};
+use crate::model::probe_set::ProbeSet;
 use crate::model::status::ComponentStatus;
 use crate::model::transition::Transition;
 
@@ -17,6 +18,24 @@ impl Health {
     /// not shown in public bodies.
     pub fn mark_down(&self, name: &str, reason: impl Into<String>) {
         self.set_component(name, ComponentStatus::Down, Some(reason.into()));
+    }
+
+    /// Register the critical manual component `name`, counting for `probes` and up, unless
+    /// a component by that name is registered already (then it is left as configured): how
+    /// a part of the crate that watches something itself (the runtime watchdog) adds its
+    /// components to a handle that is already built.
+    pub(crate) fn ensure_component(&self, name: &str, probes: ProbeSet) {
+        self.update(|state| {
+            if state.components.contains_key(name) {
+                return false;
+            }
+            let mut component = Component::new(ComponentKind::Manual, true);
+            component.probes = probes;
+            component.status = ComponentStatus::Up;
+            component.ever_up = true;
+            state.components.insert(name.to_owned(), component);
+            true
+        });
     }
 
     fn set_component(&self, name: &str, status: ComponentStatus, error: Option<String>) {
@@ -70,6 +89,26 @@ mod tests {
             health.snapshot().component("consumer").unwrap().error(),
             None
         );
+    }
+
+    #[test]
+    fn an_ensured_component_counts_for_its_probes_only_and_keeps_a_registered_one() {
+        let health = Health::builder()
+            .component_for("kept", [Probe::Readiness])
+            .build();
+        health.mark_started();
+        health.ensure_component("runtime", ProbeSet::NONE.with(Probe::Liveness));
+        health.ensure_component("kept", ProbeSet::NONE.with(Probe::Liveness));
+        let snapshot = health.snapshot();
+        assert_eq!(snapshot.status(Probe::Liveness), Status::Ok);
+        let runtime = snapshot.component("runtime").unwrap();
+        assert_eq!(runtime.status(), ComponentStatus::Up);
+        assert_eq!(runtime.probes(), ProbeSet::NONE.with(Probe::Liveness));
+        assert_eq!(snapshot.component("kept").unwrap().probes(), ProbeSet::READINESS);
+        health.mark_up("kept");
+        health.mark_down("runtime", "stalled");
+        assert_eq!(health.snapshot().status(Probe::Liveness), Status::Down);
+        assert_eq!(health.snapshot().status(Probe::Readiness), Status::Ok);
     }
 
     #[test]
