@@ -196,7 +196,7 @@ pub use layer::{HealthLayer, HealthService};
 pub use model::{ComponentStatus, Group, Probe, Status};
 #[cfg(feature = "probe-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "probe-server")))]
-pub use probe_server::ProbeServer;
+pub use probe_server::{ProbeServer, Watchdog};
 
 // The README's Rust snippets, compiled (and the runnable ones run) as doctests; they use
 // every integration.

@@ -104,7 +104,10 @@ mod tests {
         let runtime = snapshot.component("runtime").unwrap();
         assert_eq!(runtime.status(), ComponentStatus::Up);
         assert_eq!(runtime.probes(), ProbeSet::NONE.with(Probe::Liveness));
-        assert_eq!(snapshot.component("kept").unwrap().probes(), ProbeSet::READINESS);
+        assert_eq!(
+            snapshot.component("kept").unwrap().probes(),
+            ProbeSet::READINESS
+        );
         health.mark_up("kept");
         health.mark_down("runtime", "stalled");
         assert_eq!(health.snapshot().status(Probe::Liveness), Status::Down);

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::not_found::NotFound;
+use super::watchdog::Watchdog;
 use crate::health::Health;
 use crate::layer::HealthLayer;
 
@@ -30,10 +31,12 @@ impl ProbeServer {
     pub fn bind(addr: impl Into<SocketAddr>, health: Health) -> ProbeServerBuilder {
         ProbeServerBuilder {
             addr: addr.into(),
-            layer: HealthLayer::new(health),
+            layer: HealthLayer::new(health.clone()),
+            health,
             fallback: NotFound,
             max_connections: 256,
             header_read_timeout: Duration::from_secs(2),
+            watchdog: None,
         }
     }
 }
@@ -46,9 +49,12 @@ impl ProbeServer {
 pub struct ProbeServerBuilder<S = NotFound> {
     pub(super) addr: SocketAddr,
     pub(super) layer: HealthLayer,
+    /// The handle given to `bind`, which the watchdog marks.
+    pub(super) health: Health,
     pub(super) fallback: S,
     pub(super) max_connections: usize,
     pub(super) header_read_timeout: Duration,
+    pub(super) watchdog: Option<Watchdog>,
 }
 
 impl<S> ProbeServerBuilder<S> {
@@ -67,9 +73,11 @@ impl<S> ProbeServerBuilder<S> {
         ProbeServerBuilder {
             addr: self.addr,
             layer: self.layer,
+            health: self.health,
             fallback: service,
             max_connections: self.max_connections,
             header_read_timeout: self.header_read_timeout,
+            watchdog: self.watchdog,
         }
     }
 
@@ -115,6 +123,23 @@ impl<S> ProbeServerBuilder<S> {
     /// ```
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Watch the application's runtime: liveness fails when it stalls, readiness (if asked)
+    /// when it is overloaded. See [`Watchdog`] for what it can and cannot see. `spawn` then
+    /// needs the application's runtime (it is called from within it, or
+    /// [`Watchdog::runtime`] names it).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_health::{Health, ProbeServer, Watchdog};
+    ///
+    /// let watchdog = Watchdog::new().stall_after(Duration::from_secs(5));
+    /// let builder = ProbeServer::bind(([0, 0, 0, 0], 9090), Health::default()).watchdog(watchdog);
+    /// ```
+    pub fn watchdog(mut self, watchdog: Watchdog) -> Self {
+        self.watchdog = Some(watchdog);
         self
     }
 }

@@ -20,6 +20,11 @@
 //! - A bound on open connections (256 by default): a new connection at the bound closes
 //!   the oldest open one, so a flood of idle connections never keeps a new probe out.
 //!
+//! With a [`Watchdog`](ProbeServerBuilder::watchdog), it also watches the application's
+//! runtime: a heartbeat task there, judged from the probe thread, fails liveness when the
+//! runtime stalls (wedged) but not when it is only busy, and readiness, if asked, when it is
+//! overloaded.
+//!
 //! While the application drains ([`Health::mark_draining`](crate::health::Health::mark_draining))
 //! it keeps answering: liveness `200`, readiness `503`. It stops when
 //! [`ProbeServerHandle::shutdown`] is called or the handle is dropped, and with the process
@@ -49,9 +54,13 @@
 mod builder;
 mod connections;
 mod handle;
+mod heartbeat;
+mod judge;
 mod not_found;
 mod server;
+mod watchdog;
 
 pub use builder::{ProbeServer, ProbeServerBuilder};
 pub use handle::ProbeServerHandle;
 pub use not_found::NotFound;
+pub use watchdog::Watchdog;

@@ -53,8 +53,15 @@ where
     /// # Errors
     ///
     /// When the address cannot be bound (in use, not local, not permitted), or the runtime
-    /// or the thread cannot be made.
+    /// or the thread cannot be made; with a [watchdog](ProbeServerBuilder::watchdog), when
+    /// its thresholds are out of range or there is no application runtime for its heartbeat
+    /// (`spawn` is called outside one and none was named).
     pub fn spawn(self) -> io::Result<ProbeServerHandle> {
+        let (stop, stopped) = watch::channel(());
+        let judge = match self.watchdog {
+            Some(watchdog) => Some(watchdog.start(&self.health, stopped.clone())?),
+            None => None,
+        };
         let listener = std::net::TcpListener::bind(self.addr)?;
         listener.set_nonblocking(true)?;
         let local_addr = listener.local_addr()?;
@@ -92,7 +99,6 @@ where
                 let _ = connection.await;
             })
         });
-        let (stop, stopped) = watch::channel(());
         let server = Server {
             listener,
             serve,
@@ -101,7 +107,12 @@ where
         };
         let thread = std::thread::Builder::new()
             .name("tower-health-probes".to_owned())
-            .spawn(move || runtime.block_on(server.run()))?;
+            .spawn(move || {
+                if let Some(judge) = judge {
+                    runtime.spawn(judge);
+                }
+                runtime.block_on(server.run());
+            })?;
         Ok(ProbeServerHandle::new(local_addr, stop, thread))
     }
 }
