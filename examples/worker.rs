@@ -11,10 +11,12 @@
 //! |---|---|---|
 //! | `REDIS_URL` | required | the Redis holding the `jobs` list |
 //! | `PROBE_ADDR` | `127.0.0.1:9090` | address of the probes (`:0` picks a free port) |
+//! | `STALL_AFTER_MS` | `10000` | the runtime watchdog: liveness fails after this long without a heartbeat |
 //!
 //! Readiness: the Redis check and the consumer loop's own heartbeat (a check that fails
-//! when the loop has not come round for 10 s). On SIGTERM or Ctrl-C it stops taking jobs,
-//! finishes the one in hand, and exits 0.
+//! when the loop has not come round for 10 s). Liveness: the runtime watchdog (the component
+//! `runtime`), which fails when blocking code wedges the runtime, never on a dependency. On
+//! SIGTERM or Ctrl-C it stops taking jobs, finishes the one in hand, and exits 0.
 
 mod common;
 
@@ -27,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tower_health::{Health, ProbeServer, checks};
+use tower_health::{Health, ProbeServer, Watchdog, checks};
 
 /// How long the loop may go without coming round before readiness fails.
 const STALLED_AFTER: Duration = Duration::from_secs(10);
@@ -39,17 +41,19 @@ async fn main() -> ExitCode {
     let config = (|| {
         let redis = common::redis_from_env()?.ok_or("REDIS_URL is required")?;
         let probes = common::env_or("PROBE_ADDR", SocketAddr::from(([127, 0, 0, 1], 9090)))?;
-        Ok::<_, String>((redis, probes))
+        let stall_after = Duration::from_millis(common::env_or("STALL_AFTER_MS", 10_000u64)?);
+        Ok::<_, String>((redis, probes, Watchdog::new().stall_after(stall_after)))
     })();
-    let Ok((redis, probe_addr)) = config.inspect_err(common::print_error) else {
+    let Ok((redis, probe_addr, watchdog)) = config.inspect_err(common::print_error) else {
         return ExitCode::from(2);
     };
-    common::exit_code(run(redis, probe_addr).await)
+    common::exit_code(run(redis, probe_addr, watchdog).await)
 }
 
 async fn run(
     redis: redis::Client,
     probe_addr: SocketAddr,
+    watchdog: Watchdog,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let redis = ConnectionManager::new_lazy_with_config(
         redis,
@@ -75,7 +79,11 @@ async fn run(
         .interval(Duration::from_millis(500))
         .build();
     health.start_checks();
-    let probes = ProbeServer::bind(probe_addr, health.clone()).spawn()?;
+    // Spawned from within this runtime, which the watchdog's heartbeat runs on.
+    let probes = ProbeServer::bind(probe_addr, health.clone())
+        .watchdog(watchdog)
+        .spawn()
+        .map_err(|error| format!("cannot serve the probes on {probe_addr}: {error}"))?;
     println!("listening on {}", probes.local_addr());
     health.mark_started();
 

@@ -1,5 +1,5 @@
 //! `examples/worker.rs`, a queue consumer whose only HTTP surface is the probe server: its
-//! readiness follows Redis, and on SIGTERM it finishes the job in hand and exits 0.
+//! liveness is the runtime watchdog, readiness follows Redis, and on SIGTERM it finishes the job in hand and exits 0.
 
 use std::time::Duration;
 
@@ -23,6 +23,14 @@ async fn worker_follows_redis_and_finishes_its_job_on_sigterm() {
     let ready = wait_for_status(probes, "/readyz", StatusCode::OK).await;
     assert_eq!(ready.json()["checks"]["consumer"]["status"], "ok");
     assert_eq!(fetch(probes, "/healthz").await.status, StatusCode::OK);
+    // Liveness is the runtime watchdog's alone.
+    let combined = fetch(probes, "/health").await.json();
+    assert_eq!(combined["checks"]["runtime"]["status"], "ok", "{combined}");
+    assert!(
+        worker.output().contains("STALL_AFTER_MS"),
+        "{}",
+        worker.output()
+    );
 
     // Readiness follows Redis going away and coming back.
     redis.stop();
