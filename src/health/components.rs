@@ -24,6 +24,10 @@ impl Health {
     /// a component by that name is registered already (then it is left as configured): how
     /// a part of the crate that watches something itself (the runtime watchdog) adds its
     /// components to a handle that is already built.
+    #[cfg_attr(
+        not(feature = "probe-server"),
+        allow(dead_code, reason = "only the watchdog adds components to a built handle")
+    )]
     pub(crate) fn ensure_component(&self, name: &str, probes: ProbeSet) {
         self.update(|state| {
             if state.components.contains_key(name) {
