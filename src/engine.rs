@@ -5,7 +5,9 @@
 //! starts it with a [`Report`] that writes results into the state, so the dependency runs
 //! one way (checks → engine → state).
 
+use std::future::Future;
 use std::hash::BuildHasher;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use tokio::time::Instant;
 
 use crate::checks::{Check, CheckError};
 use crate::model::component::Thresholds;
+use crate::model::fleet::FleetView;
 
 /// A registered check with its resolved options.
 #[derive(Clone)]
@@ -28,6 +31,8 @@ pub(crate) struct Scheduled {
     pub(crate) initial_jitter: Duration,
     /// How often it runs while it is down (the interval unless set otherwise).
     pub(crate) down_interval: Duration,
+    /// A dependency every replica uses: a failure asks the fleet, when there is one.
+    pub(crate) shared: bool,
 }
 
 impl std::fmt::Debug for Scheduled {
@@ -39,6 +44,7 @@ impl std::fmt::Debug for Scheduled {
             .field("thresholds", &self.thresholds)
             .field("initial_jitter", &self.initial_jitter)
             .field("down_interval", &self.down_interval)
+            .field("shared", &self.shared)
             .finish_non_exhaustive()
     }
 }
@@ -65,23 +71,40 @@ pub(crate) enum Next {
     Stop,
 }
 
-/// Where the engine sends each result: the check, its result, how long it took. The
-/// answer says when the check runs next, or that nobody listens any more.
-pub(crate) trait Report: Clone + Send + Sync + 'static {
-    /// Take one result.
-    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> Next;
+/// One result as the engine reports it: the check's own, how long it took, and for a
+/// shared check that failed, what the fleet said.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub(crate) result: Result<(), CheckError>,
+    pub(crate) took: Duration,
+    pub(crate) fleet: Option<FleetView>,
 }
 
-/// Run every check until `stop` says so or its sender is dropped. Dropping this future
-/// stops the checks too.
+/// Where the engine sends each result. The answer says when the check runs next, or that
+/// nobody listens any more.
+pub(crate) trait Report: Clone + Send + Sync + 'static {
+    /// Take one result of `check`.
+    fn report(&self, check: &Scheduled, outcome: Outcome) -> Next;
+}
+
+/// Where the engine asks about a shared check that failed here: the other replicas' view
+/// of it. Bounded in time by whoever implements it.
+pub(crate) trait Fleet: std::fmt::Debug + Send + Sync + 'static {
+    /// What the peers say about the check named `check`.
+    fn view<'a>(&'a self, check: &'a str) -> Pin<Box<dyn Future<Output = FleetView> + Send + 'a>>;
+}
+
+/// Run every check until `stop` says so or its sender is dropped, asking `fleet` (if any)
+/// about each failure of a shared check. Dropping this future stops the checks too.
 pub(crate) async fn run(
     checks: Arc<[Scheduled]>,
     report: impl Report,
+    fleet: Option<Arc<dyn Fleet>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut loops = JoinSet::new();
     for check in checks.iter().cloned() {
-        loops.spawn(check_loop(check, report.clone()));
+        loops.spawn(check_loop(check, report.clone(), fleet.clone()));
     }
     // Err: every handle is gone. Either way, stop.
     let _ = stop.wait_for(|stopped| *stopped).await;
@@ -89,7 +112,7 @@ pub(crate) async fn run(
     tracing::debug!("health: check engine stopped");
 }
 
-async fn check_loop(check: Scheduled, report: impl Report) {
+async fn check_loop(check: Scheduled, report: impl Report, fleet: Option<Arc<dyn Fleet>>) {
     let mut jitter = Jitter::default();
     let first = jitter.below(check.initial_jitter);
     if !first.is_zero() {
@@ -98,7 +121,17 @@ async fn check_loop(check: Scheduled, report: impl Report) {
     loop {
         let started = Instant::now();
         let result = run_once(&check).await;
-        let pause = match report.report(&check, result, started.elapsed()) {
+        let took = started.elapsed();
+        let fleet = match &fleet {
+            Some(fleet) if check.shared && result.is_err() => Some(fleet.view(&check.name).await),
+            _ => None,
+        };
+        let outcome = Outcome {
+            result,
+            took,
+            fleet,
+        };
+        let pause = match report.report(&check, outcome) {
             Next::Continue { down: false } => check.interval,
             Next::Continue { down: true } => check.down_interval,
             Next::Stop => return,
@@ -173,6 +206,7 @@ mod tests {
             thresholds: Thresholds::counts(1, 1),
             initial_jitter: Duration::ZERO,
             down_interval: Duration::from_secs(1),
+            shared: false,
         }
     }
 

@@ -148,6 +148,8 @@
 //!   probe, transition). No tasks, no I/O.
 //! - [`checks`]: the [`Check`] trait, [`NamedCheck`], [`CheckError`], the built-in checks.
 //! - `engine` (internal): runs the checks and reports each result to what it is handed.
+//! - `fleet` (feature `fleet`): the peers the engine asks about a shared check that fails,
+//!   after the engine in the flow (it answers the engine's question).
 //! - `render` (internal): bodies from the model (JSON, health+json, verbose text), as bytes.
 //! - [`health`]: the [`Health`] handle, split by job (builder, engine start and results,
 //!   lifecycle and component setters, clock, publishing, [`Snapshot`], details policy,
@@ -171,10 +173,14 @@
 //! | `grpc` | `grpc`: the standard gRPC health service from the same state | tonic-health |
 //! | `metrics` | `metrics`: check and probe gauges and a duration histogram | the `metrics` facade |
 //! | `probe-server` | `probe_server`: the probes on an address of their own, from a dedicated thread | hyper |
+//! | `fleet` | `fleet`: a shared check's outage across every replica holds readiness | hyper's client |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod checks;
 mod engine;
+#[cfg(feature = "fleet")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fleet")))]
+pub mod fleet;
 #[cfg(feature = "grpc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 pub mod grpc;
@@ -207,7 +213,8 @@ pub use probe_server::{ProbeServer, Watchdog};
     feature = "http",
     feature = "grpc",
     feature = "metrics",
-    feature = "probe-server"
+    feature = "probe-server",
+    feature = "fleet"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeSnippets;

@@ -10,6 +10,8 @@
 //! | [`health_check_duration_seconds`](CHECK_DURATION) | histogram | `check` | how long each check run took (one sample per run) |
 //! | [`health_check_consecutive_failures`](CHECK_FAILURES) | gauge | `check` | failures in a row up to the last result |
 //! | [`health_probe_status`](PROBE_STATUS) | gauge | `probe` (`liveness`, `readiness`, `startup`, `combined`, and each group's name) | `1` passing (HTTP 200), `0` failing (HTTP 503) |
+//! | [`health_check_down_across_fleet`](CHECK_DOWN_ACROSS_FLEET) | gauge | `check` | each [shared](crate::checks::NamedCheck::shared) check: `1` down here and, by the peers' word, across the fleet (readiness holds), `0` otherwise |
+//! | [`health_peer_requests_total`](PEER_REQUESTS) | counter | `check`, `answer` (`up`, `down`, `none`) | questions to peers about a failing shared check (feature `fleet`) |
 //!
 //! The metrics are described (unit and help text) once per process, on the first record:
 //! install the recorder at start, before the first check runs or the state first changes.
@@ -19,7 +21,9 @@
 
 use std::sync::Once;
 
-use ::metrics::{Gauge, Unit, describe_gauge, describe_histogram, gauge, histogram};
+use ::metrics::{
+    Gauge, Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+};
 
 use crate::model::component::Component;
 use crate::model::probe::Probe;
@@ -36,6 +40,10 @@ pub const CHECK_DURATION: &str = "health_check_duration_seconds";
 pub const CHECK_FAILURES: &str = "health_check_consecutive_failures";
 /// The verdict of each probe and group: 1 passing (HTTP 200), 0 failing (HTTP 503).
 pub const PROBE_STATUS: &str = "health_probe_status";
+/// Each shared check: 1 down here and across the fleet (readiness holds), 0 otherwise.
+pub const CHECK_DOWN_ACROSS_FLEET: &str = "health_check_down_across_fleet";
+/// Questions to peers about a failing shared check, by answer: `up`, `down`, `none`.
+pub const PEER_REQUESTS: &str = "health_peer_requests_total";
 
 /// Record one applied check result: its duration, its status and its failures in a row.
 ///
@@ -49,6 +57,20 @@ pub(crate) fn record_result(name: &str, component: &Component) {
     gauge!(CHECK_STATUS, "check" => name.to_owned()).set(status_value(component.status()));
     gauge!(CHECK_FAILURES, "check" => name.to_owned())
         .set(f64::from(component.consecutive_failures()));
+    if component.is_shared() {
+        let fleet_wide = f64::from(u8::from(component.is_down_across_the_fleet()));
+        gauge!(CHECK_DOWN_ACROSS_FLEET, "check" => name.to_owned()).set(fleet_wide);
+    }
+}
+
+/// Record one peer's answer about the shared check `check`: `up`, `down` or `none`.
+#[cfg_attr(
+    not(feature = "fleet"),
+    allow(dead_code, reason = "only the fleet asks peers")
+)]
+pub(crate) fn record_peer_answer(check: &str, answer: &'static str) {
+    describe_once();
+    counter!(PEER_REQUESTS, "check" => check.to_owned(), "answer" => answer).increment(1);
 }
 
 /// Record a published state: the verdict of every probe and group, and the status of every
@@ -115,6 +137,15 @@ fn describe() {
     describe_gauge!(
         PROBE_STATUS,
         "Verdict of each health probe: 1 passing (ok or degraded, HTTP 200), 0 failing (HTTP 503)."
+    );
+    describe_gauge!(
+        CHECK_DOWN_ACROSS_FLEET,
+        "Each shared health check: 1 down here and across the fleet (readiness holds), 0 otherwise."
+    );
+    describe_counter!(
+        PEER_REQUESTS,
+        Unit::Count,
+        "Questions to peers about a failing shared health check, by answer: up, down, none."
     );
 }
 

@@ -12,6 +12,7 @@ const STAGES: &[&str] = &[
     "engine",
     "render",
     "metrics",
+    "fleet",
     "lint",
     "health",
     "layer",

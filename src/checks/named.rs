@@ -38,6 +38,7 @@ pub struct NamedCheck {
     pub(crate) up_after: Option<Duration>,
     pub(crate) initial_jitter: Option<Duration>,
     pub(crate) down_interval: Option<Duration>,
+    pub(crate) shared: bool,
 }
 
 impl std::fmt::Debug for NamedCheck {
@@ -54,6 +55,7 @@ impl std::fmt::Debug for NamedCheck {
             .field("up_after", &self.up_after)
             .field("initial_jitter", &self.initial_jitter)
             .field("down_interval", &self.down_interval)
+            .field("shared", &self.shared)
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +77,7 @@ impl NamedCheck {
             up_after: None,
             initial_jitter: None,
             down_interval: None,
+            shared: false,
         }
     }
 
@@ -125,6 +128,30 @@ impl NamedCheck {
     /// ```
     pub fn report_only(self) -> Self {
         self.probes([])
+    }
+
+    /// A dependency every replica of the service uses (the primary database, a shared
+    /// cache). With [peers](crate::health::HealthBuilder::peers) configured (feature
+    /// `fleet`), a failing result asks a few peers for their view of this check: when most
+    /// of those that answer see it down too, the outage is fleet-wide and readiness holds
+    /// (`degraded`) instead of failing on every replica at once. Without peers it changes
+    /// nothing.
+    ///
+    /// Leave it off for a dependency whose outage should take the whole service out of
+    /// rotation (another region can serve, say).
+    ///
+    /// ```
+    /// use tower_health::{Health, NamedCheck};
+    ///
+    /// let database = || async { Ok::<(), String>(()) };
+    /// let health = Health::builder()
+    ///     .add_check(NamedCheck::new("database", database).shared())
+    ///     .build();
+    /// assert!(health.snapshot().component("database").unwrap().is_shared());
+    /// ```
+    pub fn shared(mut self) -> Self {
+        self.shared = true;
+        self
     }
 
     /// Run every `interval` instead of the builder's default.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::build_error::BuildError;
 use super::composition::compose;
-use super::{Details, Health};
+use super::{Details, Fleetwide, Health};
 use crate::checks::{Check, NamedCheck};
 use crate::engine::Scheduled;
 use crate::model::component::{Component, ComponentKind, Thresholds};
@@ -46,6 +46,7 @@ pub struct HealthBuilder {
     meta: Meta,
     initial_jitter: Option<Duration>,
     down_interval: Option<Duration>,
+    pub(super) fleetwide: Fleetwide,
 }
 
 /// The default initial jitter is the check's interval, at most this.
@@ -65,6 +66,7 @@ impl Default for HealthBuilder {
             meta: Meta::default(),
             initial_jitter: None,
             down_interval: None,
+            fleetwide: Fleetwide::default(),
         }
     }
 }
@@ -272,6 +274,7 @@ impl HealthBuilder {
             meta,
             initial_jitter,
             down_interval,
+            fleetwide,
         } = self;
         state.meta = Arc::new(meta);
         let at_least = |duration: Duration| duration.max(Duration::from_millis(1));
@@ -282,15 +285,21 @@ impl HealthBuilder {
                 check.probes.contains(Probe::Startup) || startup.contains(&check.name);
             let mut component = Component::new(ComponentKind::Check, check.critical);
             component.probes = check.probes;
+            component.shared = check.shared;
             component.component_type = check
                 .component_type
                 .unwrap_or_else(|| check.check.component_type().to_owned());
+            if check.shared && crate::model::path::validate(&format!("/{name}")).is_err() {
+                let message = format!("the shared check {name:?} must be usable in a path");
+                return Err(BuildError::new(message));
+            }
             if state.components.insert(check.name, component).is_some() {
                 let message = format!("two checks or components are named {name:?}");
                 return Err(BuildError::new(message));
             }
             let every = at_least(check.interval.unwrap_or(interval));
             scheduled.push(Scheduled {
+                shared: check.shared,
                 name,
                 check: check.check,
                 interval: every,
@@ -319,7 +328,7 @@ impl HealthBuilder {
             });
         }
         compose(&mut state, startup, groups).map_err(BuildError::new)?;
-        Ok(Health::from_parts(state, scheduled, details))
+        Ok(Health::from_parts(state, scheduled, details, fleetwide))
     }
 }
 

@@ -2,13 +2,13 @@
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::{Health, WeakHealth};
 use crate::checks::CheckError;
-use crate::engine::{self, Next, Report, Scheduled};
+use crate::engine::{self, Next, Outcome, Report, Scheduled};
+use crate::model::component::Component;
 use crate::model::status::ComponentStatus;
 use crate::model::transition::Transition;
 
@@ -57,12 +57,13 @@ impl Health {
         let checks = self.inner.checks.clone();
         let weak = self.downgrade();
         let stop = self.inner.stop.subscribe();
+        let fleet = self.inner.fleet.clone();
         async move {
             if let Some(health) = weak.upgrade() {
                 health.start_clock();
             }
             if first {
-                engine::run(checks, weak, stop).await;
+                engine::run(checks, weak, fleet, stop).await;
             } else {
                 tracing::warn!("health: check engine already started; not starting another");
             }
@@ -81,7 +82,12 @@ impl Health {
     }
 
     /// Write one check result from the engine, and say whether the check is now down.
-    fn record(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> bool {
+    fn record(&self, check: &Scheduled, outcome: Outcome) -> bool {
+        let Outcome {
+            result,
+            took,
+            fleet,
+        } = outcome;
         let margin = self.inner.refresh_margin;
         let mut down = false;
         self.update(|state| {
@@ -93,6 +99,12 @@ impl Health {
             let result = result.map_err(CheckError::into_message);
             let fresh_until = now + check.stale_after();
             let change = component.record(result, took, check.thresholds, now, fresh_until);
+            let held_before = component.is_down_across_the_fleet();
+            let fleet_changed = component.fleet != fleet;
+            component.fleet = fleet;
+            if held_before != component.is_down_across_the_fleet() {
+                say_fleet(&check.name, component);
+            }
             down = component.status == ComponentStatus::Down;
             #[cfg(feature = "metrics")]
             crate::metrics::record_result(&check.name, component);
@@ -123,9 +135,25 @@ impl Health {
             // Also republish before the published snapshot would turn stale, so a running
             // engine keeps it fresh without re-rendering on every unchanged result.
             let published = self.inner.snapshot.borrow().expires_at;
-            change.visible || published.is_some_and(|until| until <= now + margin)
+            change.visible || fleet_changed || published.is_some_and(|until| until <= now + margin)
         });
         down
+    }
+}
+
+/// Log a shared check's outage turning fleet-wide (readiness holds) or back to this
+/// replica's own (readiness fails, or the check is up again).
+fn say_fleet(name: &str, component: &Component) {
+    match component.fleet {
+        Some(fleet) if component.is_down_across_the_fleet() => tracing::warn!(
+            name,
+            "health: {name} {fleet}: readiness holds (degraded) while the fleet shares the outage"
+        ),
+        Some(fleet) if component.critical => tracing::warn!(
+            name,
+            "health: {name} {fleet}: readiness fails on this replica"
+        ),
+        _ => tracing::info!(name, "health: {name} no longer down across the fleet"),
     }
 }
 
@@ -133,10 +161,10 @@ impl Health {
 /// [`Health`] is gone, its results have nowhere to go and each check's loop ends. A check
 /// that is down runs next on its down interval.
 impl Report for WeakHealth {
-    fn report(&self, check: &Scheduled, result: Result<(), CheckError>, took: Duration) -> Next {
+    fn report(&self, check: &Scheduled, outcome: Outcome) -> Next {
         match self.upgrade() {
             Some(health) => Next::Continue {
-                down: health.record(check, result, took),
+                down: health.record(check, outcome),
             },
             None => Next::Stop,
         }

@@ -18,6 +18,9 @@ mod components;
 mod composition;
 mod details;
 mod engine;
+#[cfg(feature = "fleet")]
+mod fleet;
+mod instance;
 mod lifecycle;
 mod lint;
 mod publish;
@@ -35,7 +38,7 @@ pub use builder::HealthBuilder;
 pub use details::{Details, ProbeRequest};
 pub use snapshot::Snapshot;
 
-use crate::engine::Scheduled;
+use crate::engine::{Fleet, Scheduled};
 use crate::model::state::State;
 use crate::model::transition::Transition;
 
@@ -104,6 +107,10 @@ struct Inner {
     clock_started: AtomicBool,
     /// Component status changes, for listeners.
     transitions: broadcast::Sender<Transition>,
+    /// The peers the engine asks about a failing shared check, if any.
+    fleet: Option<Arc<dyn Fleet>>,
+    /// This replica's name among its peers (random, per handle).
+    instance: Arc<str>,
 }
 
 /// A handle that does not keep the state alive: what the engine and the clock hold.
@@ -128,7 +135,12 @@ impl Health {
         HealthBuilder::default()
     }
 
-    fn from_parts(state: State, checks: Vec<Scheduled>, details: Details) -> Self {
+    fn from_parts(
+        state: State,
+        checks: Vec<Scheduled>,
+        details: Details,
+        fleet: Fleetwide,
+    ) -> Self {
         let first = Arc::new(Snapshot::new(state.clone(), 0));
         #[cfg(feature = "metrics")]
         crate::metrics::record_state(&first.state);
@@ -149,6 +161,8 @@ impl Health {
                 details,
                 clock_started: AtomicBool::new(false),
                 transitions: broadcast::Sender::new(64),
+                fleet: fleet.fleet,
+                instance: fleet.instance,
             }),
         }
     }
@@ -160,6 +174,27 @@ impl Health {
     /// Who sees error details in bodies.
     pub(crate) fn details(&self) -> &Details {
         &self.inner.details
+    }
+
+    /// This replica's name among its peers, sent with every per-check answer.
+    pub(crate) fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+}
+
+/// The handle's place in a fleet: its instance name, and the peers it asks (if any).
+#[derive(Debug)]
+struct Fleetwide {
+    instance: Arc<str>,
+    fleet: Option<Arc<dyn Fleet>>,
+}
+
+impl Default for Fleetwide {
+    fn default() -> Self {
+        Fleetwide {
+            instance: instance::new_instance(),
+            fleet: None,
+        }
     }
 }
 

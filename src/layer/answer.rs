@@ -8,6 +8,7 @@ use super::negotiate::prefers_health_json;
 use super::paths::Route;
 use super::view::View;
 use crate::health::ProbeRequest;
+use crate::model::fleet::INSTANCE_HEADER;
 use crate::model::scope::Scope;
 use crate::model::state::State;
 use crate::model::target::Target;
@@ -15,7 +16,8 @@ use crate::render::{Format, render};
 
 /// The response to a `GET` (or, with `head`, a `HEAD`) on a health path. Reads the
 /// published snapshot; renders per request only for `?exclude=` and `/<path>/<name>` (pure
-/// computation, no I/O).
+/// computation, no I/O). A `/<path>/<name>` answer names the replica (`x-health-instance`),
+/// for peers asking about a shared check.
 pub(crate) fn answer<B>(
     config: &Config,
     route: Route<'_>,
@@ -46,7 +48,13 @@ pub(crate) fn answer<B>(
             }
             None => Scope::Exclude(&view.exclude),
         };
-        headers.answer(&render(state, route.target, scope, format, reveal), head)
+        let mut response =
+            headers.answer(&render(state, route.target, scope, format, reveal), head);
+        if let Scope::Only(_) = scope {
+            let instance = config.instance.clone();
+            response.headers_mut().insert(INSTANCE_HEADER, instance);
+        }
+        response
     })
 }
 

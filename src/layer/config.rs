@@ -1,6 +1,8 @@
 //! [`Config`]: what a [`HealthService`](super::HealthService) answers from and how it
 //! routes, shared by the layer and every service it makes.
 
+use http::HeaderValue;
+
 use super::paths::Paths;
 use super::response::Headers;
 use crate::health::Health;
@@ -15,12 +17,19 @@ pub(crate) struct Config {
     pub(crate) paths: Paths,
     pub(crate) insert_handle: bool,
     pub(crate) headers: Headers,
+    /// The handle's instance name, sent with per-check answers so a peer asking a fleet
+    /// recognises itself.
+    pub(crate) instance: HeaderValue,
 }
 
 impl Config {
     pub(crate) fn new(health: Health) -> Self {
         let paths = Paths::new(&health.snapshot().state.groups);
+        // Sixteen hexadecimal digits: always a valid header value.
+        let instance =
+            HeaderValue::from_str(health.instance()).unwrap_or(HeaderValue::from_static("-"));
         Config {
+            instance,
             health,
             paths,
             insert_handle: false,

@@ -144,6 +144,7 @@ mod tests {
             thresholds: Thresholds::counts(3, 2),
             initial_jitter: Duration::ZERO,
             down_interval: Duration::from_secs(5),
+            shared: false,
         };
         let mut state = State::default();
         let component = Component::new(ComponentKind::Check, true);

@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use super::fleet::FleetView;
 use super::probe_set::ProbeSet;
 use super::status::ComponentStatus;
 
@@ -41,6 +42,10 @@ pub struct Component {
     pub(crate) passing_since: Option<Instant>,
     /// What it is, in the IETF format's terms: `component`, `datastore`, `system`, ….
     pub(crate) component_type: String,
+    /// A dependency every replica uses: when it fails here, the peers are asked.
+    pub(crate) shared: bool,
+    /// While a shared check's last result failed: what the peers said.
+    pub(crate) fleet: Option<FleetView>,
 }
 
 /// What it takes to change a check's status: results in a row, or, when set, how long a
@@ -112,6 +117,8 @@ impl Component {
             failing_since: None,
             passing_since: None,
             component_type: "component".to_owned(),
+            shared: false,
+            fleet: None,
         }
     }
 
@@ -140,6 +147,23 @@ impl Component {
     /// Whether it counts for no probe: shown and reported, never failing one.
     pub fn is_report_only(&self) -> bool {
         self.probes.is_empty()
+    }
+
+    /// Whether it is a shared dependency (see
+    /// [`NamedCheck::shared`](crate::checks::NamedCheck::shared)).
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
+
+    /// What the peers said about it, while it is shared and its last result failed.
+    pub fn fleet(&self) -> Option<FleetView> {
+        self.fleet
+    }
+
+    /// Whether it is down here and, by the peers' word, across the fleet: readiness then
+    /// counts it as degrading, not failing.
+    pub fn is_down_across_the_fleet(&self) -> bool {
+        !self.status.is_up() && self.fleet.is_some_and(|fleet| fleet.is_fleet_wide())
     }
 
     /// Where its status comes from.

@@ -8,6 +8,7 @@
 //! read it.
 
 pub(crate) mod component;
+pub(crate) mod fleet;
 pub(crate) mod group;
 pub(crate) mod lifecycle;
 pub(crate) mod meta;
@@ -21,6 +22,7 @@ pub(crate) mod target;
 pub(crate) mod transition;
 
 pub use component::{Component, ComponentKind};
+pub use fleet::FleetView;
 pub use group::Group;
 pub use probe::Probe;
 pub use probe_set::ProbeSet;

@@ -137,7 +137,7 @@ impl State {
             .filter(|(name, component)| scope.counts(name) && self.counts(target, name, component));
         for (_, component) in counted {
             if !component.status.is_up() {
-                if component.critical {
+                if component.critical && !self.held_by_the_fleet(target, component) {
                     return Status::Down;
                 }
                 status = Status::Degraded;
@@ -145,12 +145,32 @@ impl State {
         }
         status
     }
+
+    /// Whether a failing critical member only degrades `target` because its outage is
+    /// fleet-wide: every target but liveness, which the fleet never touches.
+    fn held_by_the_fleet(&self, target: Target, component: &Component) -> bool {
+        target != Target::Probe(Probe::Liveness) && component.is_down_across_the_fleet()
+    }
+
+    /// The members of `target` that fail here but only degrade it, because the fleet
+    /// sees them down too.
+    pub(crate) fn held(&self, target: Target) -> impl Iterator<Item = (&str, &Component)> {
+        self.components
+            .iter()
+            .filter(move |(name, component)| {
+                component.critical
+                    && self.counts(target, name, component)
+                    && self.held_by_the_fleet(target, component)
+            })
+            .map(|(name, component)| (name.as_str(), component))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::component::ComponentKind;
+    use crate::model::fleet::FleetView;
     use crate::model::probe_set::ProbeSet;
     use crate::model::status::ComponentStatus;
 
@@ -306,5 +326,30 @@ mod tests {
         assert!(state.passes(Target::Probe(Probe::Combined), Status::Degraded));
         assert!(state.passes(readiness, Status::Ok));
         assert!(!state.passes(readiness, Status::Down));
+    }
+
+    #[test]
+    fn a_fleet_wide_outage_degrades_readiness_but_never_touches_liveness() {
+        let both = ProbeSet::READINESS.with(Probe::Liveness);
+        let mut state = member(started(), "redis", true, ComponentStatus::Down, both);
+        let readiness = Target::Probe(Probe::Readiness);
+        assert_eq!(state.status(Probe::Readiness), Status::Down);
+        let redis = state.components.get_mut("redis").unwrap();
+        redis.fleet = Some(FleetView::new(3, 2, 1));
+        assert_eq!(state.status(Probe::Readiness), Status::Down, "no majority");
+        let redis = state.components.get_mut("redis").unwrap();
+        redis.fleet = Some(FleetView::new(3, 2, 2));
+        assert_eq!(state.status(Probe::Readiness), Status::Degraded);
+        assert_eq!(state.status(Probe::Combined), Status::Degraded);
+        assert_eq!(state.status(Probe::Liveness), Status::Down);
+        let held: Vec<_> = state.held(readiness).map(|(name, _)| name).collect();
+        assert_eq!(held, ["redis"]);
+        assert_eq!(state.held(Target::Probe(Probe::Liveness)).count(), 0);
+        // The per-check answer is the check's own status, never the fleet's verdict.
+        assert_eq!(state.verdict(readiness, Scope::Only("redis")), Status::Down);
+        // Up again: the view no longer holds anything.
+        let redis = state.components.get_mut("redis").unwrap();
+        redis.status = ComponentStatus::Up;
+        assert_eq!(state.held(readiness).count(), 0);
     }
 }

@@ -70,6 +70,9 @@ impl Serialize for Entry<'_> {
         if let Some(error) = error {
             map.serialize_entry("error", error)?;
         }
+        if let Some(fleet) = component.fleet() {
+            map.serialize_entry("fleet", &fleet.to_string())?;
+        }
         if show_probes {
             let state = subject.state;
             let probes: Vec<&str> = component.probes().iter().map(Probe::name).collect();

@@ -78,8 +78,23 @@ impl<'a> Subject<'a> {
                 false => "broken".to_owned(),
             }),
             Some(Probe::Startup) => (!state.is_started()).then(|| "starting".to_owned()),
-            _ => state.lifecycle_reason().map(str::to_owned),
+            _ => match state.lifecycle_reason() {
+                Some(reason) => Some(reason.to_owned()),
+                None => self.fleet_reason(),
+            },
         }
+    }
+
+    /// Why the verdict holds although critical members fail: their outage is fleet-wide
+    /// (`redis down across the fleet (2/2 peers)`, `; `-separated).
+    fn fleet_reason(&self) -> Option<String> {
+        let held: Vec<String> = self
+            .state
+            .held(self.target)
+            .filter(|(name, _)| self.scope.counts(name))
+            .filter_map(|(name, component)| Some(format!("{name} {}", component.fleet()?)))
+            .collect();
+        (!held.is_empty()).then(|| held.join("; "))
     }
 
     /// The name the verdict is given under: the probe's, the group's, or the component's

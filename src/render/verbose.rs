@@ -36,11 +36,15 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
             }
             _ => "reason withheld",
         });
+        let failure = match (failure, component.fleet()) {
+            (Some(failure), Some(fleet)) => Some(format!("{failure}; {fleet}")),
+            (failure, _) => failure.map(str::to_owned),
+        };
         let name = match component.is_critical() {
             true => name.to_owned(),
             false => format!("{name} (non-critical)"),
         };
-        line(&mut text, &name, failure);
+        line(&mut text, &name, failure.as_deref());
     }
     if let Scope::Exclude(names) = scope {
         for name in names {

@@ -1,0 +1,91 @@
+//! Asking one peer about one check: `GET <path>/<check>`, status line and headers only.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{Request, StatusCode, header};
+use http_body_util::Empty;
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use crate::model::fleet::INSTANCE_HEADER;
+
+/// What one peer said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Answer {
+    /// `200`: the check is up there.
+    Up,
+    /// `503`: the check is down there too.
+    Down,
+    /// The answer came from this very replica.
+    Itself,
+    /// No usable answer: refused, reset, garbage, another status.
+    Nothing,
+}
+
+impl Answer {
+    /// The word for it in metrics: `up`, `down`, `none`.
+    #[cfg_attr(
+        not(feature = "metrics"),
+        allow(dead_code, reason = "only metrics say it")
+    )]
+    pub(super) fn word(self) -> &'static str {
+        match self {
+            Answer::Up => "up",
+            Answer::Down => "down",
+            Answer::Itself | Answer::Nothing => "none",
+        }
+    }
+}
+
+/// Ask the peer at `addr` for `path_and_query`; `instance` is this replica's own. Unbounded
+/// in time: the caller bounds it.
+pub(super) async fn ask(addr: SocketAddr, path_and_query: &str, instance: &str) -> Answer {
+    match exchange(addr, path_and_query).await {
+        Ok((_, from)) if from.as_deref() == Some(instance) => Answer::Itself,
+        Ok((StatusCode::OK, _)) => Answer::Up,
+        Ok((StatusCode::SERVICE_UNAVAILABLE, _)) => Answer::Down,
+        Ok((status, _)) => {
+            tracing::debug!(%addr, %status, "health: a peer answered neither 200 nor 503");
+            Answer::Nothing
+        }
+        Err(error) => {
+            tracing::debug!(%addr, %error, "health: a peer did not answer");
+            Answer::Nothing
+        }
+    }
+}
+
+/// One request on a new connection: the answer's status and `x-health-instance`. The body
+/// is never read; the head is read up to hyper's smallest buffer (8 KiB).
+async fn exchange(
+    addr: SocketAddr,
+    path_and_query: &str,
+) -> Result<(StatusCode, Option<String>), Box<dyn std::error::Error + Send + Sync>> {
+    let stream = TcpStream::connect(addr).await?;
+    let _ = stream.set_nodelay(true);
+    let (mut sender, connection) = http1::Builder::new()
+        .max_buf_size(8 * 1024)
+        .handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
+        .await?;
+    let request = Request::get(path_and_query)
+        .header(header::HOST, addr.to_string())
+        .header(header::USER_AGENT, "tower-health-fleet")
+        .header(header::CONNECTION, "close")
+        .body(Empty::new())?;
+    let mut connection = std::pin::pin!(connection);
+    let response = tokio::select! {
+        response = sender.send_request(request) => response?,
+        ended = connection.as_mut() => {
+            ended?;
+            return Err("the connection ended before an answer".into());
+        }
+    };
+    let from = response
+        .headers()
+        .get(INSTANCE_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    Ok((response.status(), from))
+}
