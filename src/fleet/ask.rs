@@ -75,11 +75,14 @@ async fn exchange(
         .header(header::CONNECTION, "close")
         .body(Empty::new())?;
     let mut connection = std::pin::pin!(connection);
+    let mut sent = std::pin::pin!(sender.send_request(request));
     let response = tokio::select! {
-        response = sender.send_request(request) => response?,
+        response = sent.as_mut() => response?,
+        // With `connection: close` it may end as the answer arrives: the answer is then
+        // waiting for `sent`.
         ended = connection.as_mut() => {
             ended?;
-            return Err("the connection ended before an answer".into());
+            sent.await?
         }
     };
     let from = response

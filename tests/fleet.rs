@@ -1,0 +1,336 @@
+//! Fleet-wide outages of shared checks, over real HTTP on 127.0.0.1: replicas served by
+//! axum behind `HealthLayer` ask each other about a failing shared check; a lone outage
+//! fails readiness, a fleet-wide one holds it (degraded); no answer, a hanging, garbage or
+//! 500 peer is no evidence; questions are bounded and only asked while failing.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::NO_HANG;
+use common::client::{Reply, fetch, wait_for_status};
+use common::serve::{Calls, counting_app, ephemeral_listener};
+use http::StatusCode;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+use tower::util::MapRequestLayer;
+use tower_health::fleet::Peers;
+use tower_health::{Health, HealthLayer, NamedCheck};
+
+const INTERVAL: Duration = Duration::from_millis(100);
+
+/// One replica: its handle, address, the switch failing its shared `redis` check, how many
+/// times that check ran while failing, and how many per-check questions it was asked.
+struct Replica {
+    addr: SocketAddr,
+    failing: Arc<AtomicBool>,
+    failed_runs: Arc<AtomicUsize>,
+    asked: Calls,
+    _health: Health,
+}
+
+impl Replica {
+    fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+}
+
+/// Start a replica on `listener` with a shared `redis` check asking `peers`.
+fn replica(listener: TcpListener, peers: Peers) -> Replica {
+    let addr = listener.local_addr().unwrap();
+    let failing = Arc::new(AtomicBool::new(false));
+    let failed_runs = Arc::new(AtomicUsize::new(0));
+    let (flag, runs) = (failing.clone(), failed_runs.clone());
+    let check = move || {
+        let failing = flag.load(Ordering::SeqCst);
+        if failing {
+            runs.fetch_add(1, Ordering::SeqCst);
+        }
+        async move {
+            match failing {
+                true => Err("connection refused"),
+                false => Ok(()),
+            }
+        }
+    };
+    let health = Health::builder()
+        .add_check(NamedCheck::new("redis", check).shared())
+        .interval(INTERVAL)
+        .failure_threshold(1)
+        .initial_jitter(Duration::ZERO)
+        .peers(peers)
+        .build();
+    health.mark_started();
+    health.start_checks();
+    let asked = Calls::default();
+    let counter = asked.clone();
+    let (app, _) = counting_app();
+    let count = move |request: http::Request<axum::body::Body>| {
+        if request.uri().path().starts_with("/readyz/") {
+            counter.hit();
+        }
+        request
+    };
+    let app = app
+        .layer(HealthLayer::new(health.clone()))
+        .layer(MapRequestLayer::new(count));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Replica {
+        addr,
+        failing,
+        failed_runs,
+        asked,
+        _health: health,
+    }
+}
+
+/// `n` replicas, each with every replica (itself included) as its peers.
+async fn fleet(n: usize, configure: impl Fn(Peers) -> Peers) -> Vec<Replica> {
+    let mut listeners = Vec::new();
+    for _ in 0..n {
+        listeners.push(ephemeral_listener().await);
+    }
+    let addresses: Vec<String> = listeners.iter().map(|(_, addr)| addr.to_string()).collect();
+    let replicas: Vec<Replica> = listeners
+        .into_iter()
+        .map(|(listener, _)| replica(listener, configure(Peers::new(addresses.clone()))))
+        .collect();
+    for replica in &replicas {
+        wait_for_status(replica.addr, "/readyz", StatusCode::OK).await;
+    }
+    replicas
+}
+
+/// Ask `/readyz` until its body says `status`, for at most [`NO_HANG`].
+async fn wait_for_body_status(addr: SocketAddr, status: &str) -> Reply {
+    let deadline = Instant::now() + NO_HANG;
+    loop {
+        let reply = fetch(addr, "/readyz").await;
+        if reply.json()["status"] == status {
+            return reply;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {status}: {}",
+            reply.text()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_lone_outage_fails_only_the_replica_cut_off() {
+    let replicas = fleet(3, |peers| peers).await;
+    replicas[0].fail(true);
+    let down = wait_for_status(replicas[0].addr, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(down.json()["checks"]["redis"]["status"], "down");
+    let combined = fetch(replicas[0].addr, "/health").await.json();
+    assert_eq!(
+        combined["checks"]["redis"]["fleet"],
+        "down here only (0/2 peers see it down)"
+    );
+    for _ in 0..10 {
+        for other in &replicas[1..] {
+            assert_eq!(fetch(other.addr, "/readyz").await.status, StatusCode::OK);
+        }
+        tokio::time::sleep(INTERVAL).await;
+    }
+    replicas[0].fail(false);
+    let back = wait_for_status(replicas[0].addr, "/readyz", StatusCode::OK).await;
+    assert_eq!(back.json()["status"], "ok");
+    assert!(back.json()["checks"]["redis"].get("fleet").is_none());
+}
+
+#[tokio::test]
+async fn a_fleet_wide_outage_holds_readiness_degraded_and_liveness_alone() {
+    let replicas = fleet(3, |peers| peers).await;
+    for replica in &replicas {
+        replica.fail(true);
+    }
+    for replica in &replicas {
+        let held = wait_for_body_status(replica.addr, "degraded").await;
+        assert_eq!(
+            held.json()["reason"],
+            "redis down across the fleet (2/2 peers)"
+        );
+        assert_eq!(held.json()["checks"]["redis"]["status"], "down");
+    }
+    // Once settled, readiness never fails while the whole fleet shares the outage.
+    for _ in 0..15 {
+        for replica in &replicas {
+            let ready = fetch(replica.addr, "/readyz").await;
+            assert_eq!(ready.status, StatusCode::OK, "{}", ready.text());
+            // A peer's per-check answer is the check's own status, never the verdict.
+            let own = fetch(replica.addr, "/readyz/redis").await;
+            assert_eq!(own.status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(own.header("x-health-instance").len(), 16);
+            assert_eq!(fetch(replica.addr, "/healthz").await.status, StatusCode::OK);
+        }
+        tokio::time::sleep(INTERVAL).await;
+    }
+    let verbose = fetch(replicas[1].addr, "/readyz?verbose").await.text();
+    assert!(
+        verbose.contains("[-]redis failed: reason withheld; down across the fleet (2/2 peers)"),
+        "{verbose}"
+    );
+    for replica in &replicas {
+        replica.fail(false);
+    }
+    for replica in &replicas {
+        wait_for_body_status(replica.addr, "ok").await;
+    }
+}
+
+#[tokio::test]
+async fn no_answer_is_no_evidence() {
+    // Two addresses nobody listens on (bound, then closed), and the replica itself.
+    let (gone_a, a) = ephemeral_listener().await;
+    let (gone_b, b) = ephemeral_listener().await;
+    drop((gone_a, gone_b));
+    let (listener, own) = ephemeral_listener().await;
+    let peers = Peers::new([a.to_string(), b.to_string(), own.to_string()]);
+    let replica = replica(listener, peers);
+    wait_for_status(replica.addr, "/readyz", StatusCode::OK).await;
+    replica.fail(true);
+    wait_for_status(replica.addr, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
+    // Once it has recognised itself, only the two others are asked.
+    let deadline = Instant::now() + NO_HANG;
+    loop {
+        let combined = fetch(replica.addr, "/health").await.json();
+        if combined["checks"]["redis"]["fleet"] == "no peer answered (2 asked)" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{combined}");
+        tokio::time::sleep(INTERVAL).await;
+    }
+    assert_eq!(
+        replica.asked.count(),
+        1,
+        "it asked itself once, then never again"
+    );
+}
+
+/// A peer that accepts connections and never answers.
+async fn hanging_peer() -> SocketAddr {
+    let (listener, addr) = ephemeral_listener().await;
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    addr
+}
+
+/// A peer that answers bytes that are not HTTP.
+async fn garbage_peer() -> SocketAddr {
+    let (listener, addr) = ephemeral_listener().await;
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let _ = stream
+                .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff\r\n\r\n")
+                .await;
+        }
+    });
+    addr
+}
+
+/// A peer that answers 500 to everything.
+async fn failing_peer() -> SocketAddr {
+    let app =
+        axum::Router::new().fallback(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "oops") });
+    common::serve::serve_axum(app).await
+}
+
+#[tokio::test]
+async fn hanging_garbage_and_500_peers_are_no_answer_and_probes_stay_instant() {
+    let peers = [
+        hanging_peer().await,
+        garbage_peer().await,
+        failing_peer().await,
+    ];
+    let timeout = Duration::from_secs(2);
+    let (listener, _) = ephemeral_listener().await;
+    let peers = Peers::new(peers.map(|peer| peer.to_string())).timeout(timeout);
+    let replica = replica(listener, peers);
+    wait_for_status(replica.addr, "/readyz", StatusCode::OK).await;
+    replica.fail(true);
+    let started = Instant::now();
+    wait_for_status(replica.addr, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
+    // While the engine waits out the hanging peer, probes answer from the snapshot.
+    let mut slowest = Duration::ZERO;
+    while started.elapsed() < timeout * 2 {
+        let asked = Instant::now();
+        assert_eq!(fetch(replica.addr, "/healthz").await.status, StatusCode::OK);
+        slowest = slowest.max(asked.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(slowest < timeout / 4, "a probe took {slowest:?}");
+    let combined = fetch(replica.addr, "/health").await.json();
+    assert_eq!(
+        combined["checks"]["redis"]["fleet"], "no peer answered (3 asked)",
+        "{combined}"
+    );
+}
+
+#[tokio::test]
+async fn peers_are_asked_at_most_k_per_run_while_failing_and_never_while_healthy() {
+    let replicas = fleet(4, |peers| peers.ask(2)).await;
+    tokio::time::sleep(INTERVAL * 10).await;
+    let healthy: usize = replicas.iter().map(|replica| replica.asked.count()).sum();
+    assert_eq!(healthy, 0, "peers asked while every check passes");
+
+    replicas[0].fail(true);
+    wait_for_status(replicas[0].addr, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
+    tokio::time::sleep(INTERVAL * 10).await;
+    replicas[0].fail(false);
+    wait_for_status(replicas[0].addr, "/readyz", StatusCode::OK).await;
+    let runs = replicas[0].failed_runs.load(Ordering::SeqCst);
+    let asked: usize = replicas.iter().map(|replica| replica.asked.count()).sum();
+    println!("{runs} failing runs, {asked} questions");
+    assert!(runs >= 5, "{runs}");
+    assert!(
+        asked >= runs,
+        "every failing run asks: {asked} for {runs} runs"
+    );
+    assert!(
+        asked <= runs * 2,
+        "at most k = 2 per run: {asked} for {runs} runs"
+    );
+
+    tokio::time::sleep(INTERVAL * 5).await;
+    let settled: usize = replicas.iter().map(|replica| replica.asked.count()).sum();
+    tokio::time::sleep(INTERVAL * 10).await;
+    let later: usize = replicas.iter().map(|replica| replica.asked.count()).sum();
+    assert_eq!(settled, later, "peers asked after the check passed again");
+}
+
+#[tokio::test]
+async fn peers_are_found_anew_each_round() {
+    let replicas = fleet(2, |peers| peers).await;
+    let failing_peer = replicas[1].addr;
+    replicas[1].fail(true);
+    // The first round finds a dead address only; later rounds find the failing peer.
+    let (gone, dead) = ephemeral_listener().await;
+    drop(gone);
+    let rounds = Arc::new(AtomicUsize::new(0));
+    let counted = rounds.clone();
+    let peers = Peers::discover(move || {
+        let round = counted.fetch_add(1, Ordering::SeqCst);
+        async move { Ok(vec![if round == 0 { dead } else { failing_peer }]) }
+    });
+    let (listener, _) = ephemeral_listener().await;
+    let replica = replica(listener, peers);
+    wait_for_status(replica.addr, "/readyz", StatusCode::OK).await;
+    replica.fail(true);
+    let held = wait_for_body_status(replica.addr, "degraded").await;
+    assert_eq!(
+        held.json()["reason"],
+        "redis down across the fleet (1/1 peers)"
+    );
+    assert!(rounds.load(Ordering::SeqCst) >= 2);
+}
