@@ -21,6 +21,19 @@
 //! | `HEALTH_GROUPS` | unset | probes of your own: `name=/path:member,member;…`, e.g. `lb=/lbz:database;deep=/deep:database,redis` |
 //! | `REPORT_ONLY_CHECKS` | unset | checks shown and reported but never failing a probe, comma-separated (e.g. `redis`) |
 //!
+//! | route | token | what it does |
+//! |---|---|---|
+//! | `GET /healthz`, `/readyz`, `/startupz`, `/health` | no | the probes |
+//! | `GET /metrics` | no | Prometheus text format |
+//! | `GET /api/items` | yes | a small JSON list |
+//! | `GET /api/slow?ms=N` | yes | answers after N ms (default 1000, at most 10000) without blocking: to watch a drain finish it |
+//! | `GET /api/work?ms=N` | yes | N ms of CPU work on its runtime worker, never yielding: a stand-in for CPU-heavy handlers |
+//! | `GET /api/block?ms=N` | yes | blocks its runtime worker N ms with a synchronous sleep: the bug of blocking calls in async code |
+//! | `POST /admin/unready`, `/admin/ready` | yes | hold readiness out, bring it back |
+//!
+//! The `ms` of `/api/work` and `/api/block` is required, a whole number from 0 to 60000;
+//! anything else is answered `400` with the reason.
+//!
 //! A dependency that is unreachable or refuses the credentials is a failing check (logged);
 //! a URL that cannot be parsed at all, a malformed group or a group path that another probe
 //! has stops start-up (exit 2).
@@ -221,6 +234,8 @@ fn app(
     let protected = Router::new()
         .route("/api/items", get(items))
         .route("/api/slow", get(slow))
+        .route("/api/work", get(common::load::work))
+        .route("/api/block", get(common::load::block))
         .route("/admin/unready", post(unready))
         .route("/admin/ready", post(ready))
         .route_layer(ValidateRequestHeaderLayer::custom(bearer(api_token)));

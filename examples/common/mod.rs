@@ -13,6 +13,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower_health::{Check, Group, HealthBuilder, NamedCheck, checks};
 
+/// The demo routes that load the runtime: CPU work, a blocking call.
+pub(crate) mod load;
+
 /// Log to stdout, at the level `RUST_LOG` asks for (default `info`), in colour only when
 /// stdout is a terminal (a file or a log collector gets plain text).
 pub(crate) fn log_to_stdout() {
