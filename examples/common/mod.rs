@@ -64,6 +64,30 @@ where
     Ok(value)
 }
 
+/// Read `name` from the environment when it is set and not blank; print the value in use,
+/// or what its absence means (`when_unset`).
+///
+/// A value that does not parse is an error naming the variable, as for [`env_or`].
+pub(crate) fn optional_env<T>(name: &str, when_unset: &str) -> Result<Option<T>, String>
+where
+    T: FromStr + Display,
+    T::Err: Display,
+{
+    let raw = match std::env::var(name) {
+        Ok(raw) if !raw.trim().is_empty() => raw,
+        Ok(_) | Err(std::env::VarError::NotPresent) => {
+            println!("  {name}=({when_unset})");
+            return Ok(None);
+        }
+        Err(error) => return Err(format!("{name} is not valid: {error}")),
+    };
+    let value: T = raw
+        .parse()
+        .map_err(|error| format!("{name}={raw:?} is not valid: {error}"))?;
+    println!("  {name}={value}");
+    Ok(Some(value))
+}
+
 /// Read an optional secret from the environment; print only whether it was set.
 /// `when_unset` says what its absence means.
 pub(crate) fn optional_secret(name: &str, when_unset: &str) -> Option<String> {
