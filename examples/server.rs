@@ -11,12 +11,19 @@
 //! for i in 1 2 3; do curl -s -H 'Authorization: Bearer dev-token' 'localhost:3000/api/work?ms=5000' & done
 //! curl -i localhost:9090/healthz  # answered at once, from the probe thread
 //! curl -i localhost:3000/healthz  # waits behind the work
+//!
+//! # Busy is not wedged: blocking both workers fails liveness on the probe port after 2 s.
+//! PROBE_ADDR=127.0.0.1:9090 TOKIO_WORKER_THREADS=2 STALL_AFTER_MS=2000 cargo run --example server
+//! for i in 1 2; do curl -s -H 'Authorization: Bearer dev-token' 'localhost:3000/api/block?ms=5000' & done
+//! curl -i localhost:9090/healthz  # 503 after 2 s: the runtime stalled; 200 once the block ends
 //! ```
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `LISTEN_ADDR` | `127.0.0.1:3000` | address to listen on (`:0` picks a free port) |
 //! | `PROBE_ADDR` | unset | also serve the probes and `/metrics` on this address, from a thread with a runtime of its own (`:0` picks a free port); unset: on the app port only |
+//! | `STALL_AFTER_MS` | `10000` | with `PROBE_ADDR`: the runtime watchdog fails liveness (component `runtime`) after this long without a heartbeat (at least 500) |
+//! | `OVERLOAD_AFTER_MS` | unset | with `PROBE_ADDR`: the watchdog fails readiness (component `overload`) while heartbeats run this late (at least 20, under `STALL_AFTER_MS`); unset: off |
 //! | `API_TOKEN` | `dev-token` | bearer token for `/api/*` and `/admin/*` |
 //! | `STARTUP_DELAY_MS` | `0` | simulated warm-up before the service marks itself started |
 //! | `DATABASE_URL` | unset | PostgreSQL URL; adds a critical `database` check |
@@ -29,7 +36,9 @@
 //! | `REPORT_ONLY_CHECKS` | unset | checks shown and reported but never failing a probe, comma-separated (e.g. `redis`) |
 //!
 //! The probes are answered on the app port in any case, by the layer in front of the app;
-//! with `PROBE_ADDR` set, on that address too.
+//! with `PROBE_ADDR` set, on that address too, with the runtime watchdog: a heartbeat on the
+//! app's runtime judged from the probe thread tells a wedged runtime (liveness fails) from a
+//! busy one (it does not; readiness fails as `overload` if `OVERLOAD_AFTER_MS` is set).
 //!
 //! | route | token | what it does |
 //! |---|---|---|
@@ -47,7 +56,8 @@
 //! A dependency that is unreachable or refuses the credentials is a failing check (logged);
 //! a URL or an address that cannot be parsed at all, a malformed group or a group path that
 //! another probe has stops start-up (exit 2). An address that cannot be bound (`LISTEN_ADDR`
-//! or `PROBE_ADDR`: in use, not local) stops it too, as serving that fails (exit 1).
+//! or `PROBE_ADDR`: in use, not local) stops it too, as serving that fails (exit 1), and so
+//! do watchdog thresholds the probe server refuses (exit 1, with the reason).
 
 mod common;
 
@@ -67,12 +77,13 @@ use sqlx::postgres::PgConnectOptions;
 use tower::ServiceBuilder;
 use tower_health::lint::{Deployment, ProbeSettings};
 use tower_health::probe_server::ProbeServerHandle;
-use tower_health::{Details, Group, Health, HealthLayer, ProbeServer};
+use tower_health::{Details, Group, Health, HealthLayer, ProbeServer, Watchdog};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 struct Config {
     listen_addr: SocketAddr,
     probe_addr: Option<SocketAddr>,
+    watchdog: Watchdog,
     api_token: String,
     startup_delay: Duration,
     database: Option<PgConnectOptions>,
@@ -91,6 +102,7 @@ impl Config {
         Ok(Config {
             listen_addr: common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
             probe_addr: common::optional_env("PROBE_ADDR", "unset: probes on the app port only")?,
+            watchdog: watchdog_from_env()?,
             api_token: common::secret_or("API_TOKEN", "dev-token"),
             startup_delay: Duration::from_millis(common::env_or("STARTUP_DELAY_MS", 0u64)?),
             database: common::database_from_env()?,
@@ -106,6 +118,17 @@ impl Config {
             report_only: common::names_from_env("REPORT_ONLY_CHECKS")?,
         })
     }
+}
+
+/// The runtime watchdog of the probe port: `STALL_AFTER_MS`, `OVERLOAD_AFTER_MS`.
+fn watchdog_from_env() -> Result<Watchdog, String> {
+    let stall_after = common::env_or("STALL_AFTER_MS", 10_000u64)?;
+    let overload_after = common::optional_env::<u64>("OVERLOAD_AFTER_MS", "unset: off")?;
+    let watchdog = Watchdog::new().stall_after(Duration::from_millis(stall_after));
+    Ok(match overload_after {
+        Some(ms) => watchdog.overload_after(Duration::from_millis(ms)),
+        None => watchdog,
+    })
 }
 
 /// Logs to stdout, reads (and prints) its configuration from the environment, serves until
@@ -172,7 +195,7 @@ async fn run(
         .map_err(|error| format!("cannot listen on {}: {error}", config.listen_addr))?;
     // Kept to the end: the probe port answers through the drain, until the process exits.
     let probes = match config.probe_addr {
-        Some(addr) => Some(probe_server(addr, &health, metrics)?),
+        Some(addr) => Some(probe_server(addr, &health, metrics, config.watchdog)?),
         None => None,
     };
     if let Some(probes) = &probes {
@@ -209,13 +232,16 @@ fn probe_server(
     addr: SocketAddr,
     health: &Health,
     metrics: PrometheusHandle,
+    watchdog: Watchdog,
 ) -> Result<ProbeServerHandle, String> {
     let rest = Router::new().route(
         "/metrics",
         get(move || std::future::ready(render_metrics(&metrics))),
     );
+    // Spawned from within the app's runtime, which the watchdog's heartbeat runs on.
     ProbeServer::bind(addr, health.clone())
         .fallback(rest)
+        .watchdog(watchdog)
         .spawn()
         .map_err(|error| format!("cannot serve the probes on {addr}: {error}"))
 }

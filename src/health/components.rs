@@ -26,7 +26,10 @@ impl Health {
     /// components to a handle that is already built.
     #[cfg_attr(
         not(feature = "probe-server"),
-        allow(dead_code, reason = "only the watchdog adds components to a built handle")
+        allow(
+            dead_code,
+            reason = "only the watchdog adds components to a built handle"
+        )
     )]
     pub(crate) fn ensure_component(&self, name: &str, probes: ProbeSet) {
         self.update(|state| {
