@@ -2,9 +2,10 @@
 
 kubernetes-validate proves each object is well-formed; this proves the objects fit together
 and fit the server: probe timeouts above the server's check timeout, a grace period above the
-drain delay plus a request, probes on the named port, secrets only by reference and only to
-keys that exist, URLs in a shipped Secret that reach a shipped Service (with PostgreSQL's own
-credentials), Service selectors that select something, the Dockerfile's user and port.
+drain delay plus a request, probes on the named port `probes` that PROBE_ADDR listens on and
+no Service exposes, secrets only by reference and only to keys that exist, URLs in a shipped
+Secret that reach a shipped Service (with PostgreSQL's own credentials), Service selectors that
+select something, the Dockerfile's user, ports and health check.
 
 Usage:
   python check_manifests.py sources KUBERNETES_DIR
@@ -149,6 +150,22 @@ def check_server(deployment):
     else:
         problem(f"{name}: LISTEN_ADDR {listen!r} does not match a containerPort named http")
 
+    # The probes go to a port of their own, served from the probe thread, so they never queue
+    # behind the app's work (deploy/README.md, "Probes on a port of their own").
+    probes = port_names.get("probes")
+    probe_addr = env_value(container, "PROBE_ADDR") or ""
+    host, _, port = probe_addr.rpartition(":")
+    if not probes:
+        problem(f"{name}: no containerPort named probes (the port the kubelet's probes go to)")
+    elif probes == port_names.get("http"):
+        problem(f"{name}: containerPort probes={probes} is the app's port http; it must be a port of its own")
+    elif port != str(probes):
+        problem(f"{name}: PROBE_ADDR {probe_addr!r} does not match containerPort probes={probes}")
+    elif host not in ("0.0.0.0", "[::]"):
+        problem(f"{name}: PROBE_ADDR {probe_addr!r} must listen on all interfaces (0.0.0.0 or [::]): the kubelet probes the pod's IP")
+    else:
+        ok(f"{name}: PROBE_ADDR {probe_addr} matches containerPort probes={probes}")
+
     expected = {"startupProbe": "/startupz", "livenessProbe": "/healthz", "readinessProbe": "/readyz"}
     for probe_name, path in expected.items():
         probe = container.get(probe_name)
@@ -156,8 +173,8 @@ def check_server(deployment):
             problem(f"{name}: no {probe_name}")
             continue
         get = probe.get("httpGet", {})
-        if get.get("path") != path or get.get("port") != "http":
-            problem(f"{name}: {probe_name} must be httpGet {path} on port http, is {get}")
+        if get.get("path") != path or get.get("port") != "probes":
+            problem(f"{name}: {probe_name} must be httpGet {path} on port probes (PROBE_ADDR), is {get}")
         timeout_ms = probe.get("timeoutSeconds", 1) * 1000
         if timeout_ms <= check_timeout:
             problem(
@@ -318,9 +335,12 @@ def check_services(objects):
         containers = matches[0]["spec"]["template"]["spec"]["containers"]
         port_names = {p.get("name") for c in containers for p in c.get("ports", [])}
         port_numbers = {p["containerPort"] for c in containers for p in c.get("ports", [])}
+        probe_ports = {"probes"} | {p["containerPort"] for c in containers for p in c.get("ports", []) if p.get("name") == "probes"}
         for port in service["spec"]["ports"]:
             target = port.get("targetPort", port["port"])
-            if target in port_names or target in port_numbers:
+            if target in probe_ports:
+                problem(f"{name}: port {port['port']} exposes the probe port {target!r}, which is for the kubelet only")
+            elif target in port_names or target in port_numbers:
                 ok(f"{name}: port {port['port']} -> {matches[0]['metadata']['name']}:{target}")
             else:
                 problem(f"{name}: targetPort {target!r} is not a port of {matches[0]['metadata']['name']}")
@@ -329,15 +349,21 @@ def check_services(objects):
 def check_dockerfile(dockerfile, server, label):
     text = dockerfile.read_text()
     container = server["spec"]["template"]["spec"]["containers"][0]
-    port = {p.get("name"): p["containerPort"] for p in container["ports"]}.get("http")
+    ports = {p.get("name"): p["containerPort"] for p in container["ports"]}
+    port, probes = ports.get("http"), ports.get("probes")
     checks = {
-        f"EXPOSE {port}": rf"(?m)^EXPOSE\s+{port}\b",
+        f"EXPOSE {port}": rf"(?m)^EXPOSE\b.*\s{port}\b",
+        f"EXPOSE {probes} (the probe port)": rf"(?m)^EXPOSE\b.*\s{probes}\b",
         f"ENV LISTEN_ADDR=0.0.0.0:{port}": rf"(?m)^ENV\s+LISTEN_ADDR=0\.0\.0\.0:{port}\b",
+        f"ENV PROBE_ADDR=0.0.0.0:{probes}": rf"(?m)^ENV\s+PROBE_ADDR=0\.0\.0\.0:{probes}\b",
         "USER 65532 (runAsUser)": r"(?m)^USER\s+65532(:65532)?\s*$",
-        f"HEALTHCHECK healthprobe on :{port}/readyz": rf'(?m)^\s*CMD \["/usr/local/bin/healthprobe",.*"http://127\.0\.0\.1:{port}/readyz"\]',
+        f"HEALTHCHECK healthprobe on the probe port :{probes}/readyz": rf'(?m)^\s*CMD \["/usr/local/bin/healthprobe",.*"http://127\.0\.0\.1:{probes}/readyz"\]',
         "ENTRYPOINT server": r'(?m)^ENTRYPOINT \["/usr/local/bin/server"\]',
         "STOPSIGNAL SIGTERM": r"(?m)^STOPSIGNAL\s+SIGTERM\s*$",
     }
+    if probes is None:
+        # check_server reports the missing port; there is nothing to compare the Dockerfile with.
+        checks = {check: pattern for check, pattern in checks.items() if "None" not in check}
     for check, pattern in checks.items():
         if re.search(pattern, text):
             ok(f"{label}: Dockerfile: {check}")

@@ -5,11 +5,25 @@
 //! curl -i localhost:3000/readyz
 //! curl -i -H 'Authorization: Bearer dev-token' localhost:3000/api/items
 //! curl localhost:3000/metrics     # Prometheus text format, public like the health paths
+//!
+//! # Probes on a port of their own, while the app's two workers do CPU work:
+//! PROBE_ADDR=127.0.0.1:9090 TOKIO_WORKER_THREADS=2 cargo run --example server
+//! for i in 1 2 3; do curl -s -H 'Authorization: Bearer dev-token' 'localhost:3000/api/work?ms=5000' & done
+//! curl -i localhost:9090/healthz  # answered at once, from the probe thread
+//! curl -i localhost:3000/healthz  # waits behind the work
+//!
+//! # Busy is not wedged: blocking both workers fails liveness on the probe port after 2 s.
+//! PROBE_ADDR=127.0.0.1:9090 TOKIO_WORKER_THREADS=2 STALL_AFTER_MS=2000 cargo run --example server
+//! for i in 1 2; do curl -s -H 'Authorization: Bearer dev-token' 'localhost:3000/api/block?ms=5000' & done
+//! curl -i localhost:9090/healthz  # 503 after 2 s: the runtime stalled; 200 once the block ends
 //! ```
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `LISTEN_ADDR` | `127.0.0.1:3000` | address to listen on (`:0` picks a free port) |
+//! | `PROBE_ADDR` | unset | also serve the probes and `/metrics` on this address, from a thread with a runtime of its own (`:0` picks a free port); unset: on the app port only |
+//! | `STALL_AFTER_MS` | `10000` | with `PROBE_ADDR`: the runtime watchdog fails liveness (component `runtime`) after this long without a heartbeat (at least 500) |
+//! | `OVERLOAD_AFTER_MS` | unset | with `PROBE_ADDR`: the watchdog fails readiness (component `overload`) while heartbeats run this late (at least 20, under `STALL_AFTER_MS`); unset: off |
 //! | `API_TOKEN` | `dev-token` | bearer token for `/api/*` and `/admin/*` |
 //! | `STARTUP_DELAY_MS` | `0` | simulated warm-up before the service marks itself started |
 //! | `DATABASE_URL` | unset | PostgreSQL URL; adds a critical `database` check |
@@ -21,9 +35,29 @@
 //! | `HEALTH_GROUPS` | unset | probes of your own: `name=/path:member,member;…`, e.g. `lb=/lbz:database;deep=/deep:database,redis` |
 //! | `REPORT_ONLY_CHECKS` | unset | checks shown and reported but never failing a probe, comma-separated (e.g. `redis`) |
 //!
+//! The probes are answered on the app port in any case, by the layer in front of the app;
+//! with `PROBE_ADDR` set, on that address too, with the runtime watchdog: a heartbeat on the
+//! app's runtime judged from the probe thread tells a wedged runtime (liveness fails) from a
+//! busy one (it does not; readiness fails as `overload` if `OVERLOAD_AFTER_MS` is set).
+//!
+//! | route | token | what it does |
+//! |---|---|---|
+//! | `GET /healthz`, `/readyz`, `/startupz`, `/health` | no | the probes |
+//! | `GET /metrics` | no | Prometheus text format |
+//! | `GET /api/items` | yes | a small JSON list |
+//! | `GET /api/slow?ms=N` | yes | answers after N ms (default 1000, at most 10000) without blocking: to watch a drain finish it |
+//! | `GET /api/work?ms=N` | yes | N ms of CPU work on its runtime worker, never yielding: a stand-in for CPU-heavy handlers |
+//! | `GET /api/block?ms=N` | yes | blocks its runtime worker N ms with a synchronous sleep: the bug of blocking calls in async code |
+//! | `POST /admin/unready`, `/admin/ready` | yes | hold readiness out, bring it back |
+//!
+//! The `ms` of `/api/work` and `/api/block` is required, a whole number from 0 to 60000;
+//! anything else is answered `400` with the reason.
+//!
 //! A dependency that is unreachable or refuses the credentials is a failing check (logged);
-//! a URL that cannot be parsed at all, a malformed group or a group path that another probe
-//! has stops start-up (exit 2).
+//! a URL or an address that cannot be parsed at all, a malformed group or a group path that
+//! another probe has stops start-up (exit 2). An address that cannot be bound (`LISTEN_ADDR`
+//! or `PROBE_ADDR`: in use, not local) stops it too, as serving that fails (exit 1), and so
+//! do watchdog thresholds the probe server refuses (exit 1, with the reason).
 
 mod common;
 
@@ -42,11 +76,14 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sqlx::postgres::PgConnectOptions;
 use tower::ServiceBuilder;
 use tower_health::lint::{Deployment, ProbeSettings};
-use tower_health::{Details, Group, Health, HealthLayer};
+use tower_health::probe_server::ProbeServerHandle;
+use tower_health::{Details, Group, Health, HealthLayer, ProbeServer, Watchdog};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 struct Config {
     listen_addr: SocketAddr,
+    probe_addr: Option<SocketAddr>,
+    watchdog: Watchdog,
     api_token: String,
     startup_delay: Duration,
     database: Option<PgConnectOptions>,
@@ -64,6 +101,8 @@ impl Config {
         println!("tower-health reference server, configuration:");
         Ok(Config {
             listen_addr: common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
+            probe_addr: common::optional_env("PROBE_ADDR", "unset: probes on the app port only")?,
+            watchdog: watchdog_from_env()?,
             api_token: common::secret_or("API_TOKEN", "dev-token"),
             startup_delay: Duration::from_millis(common::env_or("STARTUP_DELAY_MS", 0u64)?),
             database: common::database_from_env()?,
@@ -81,9 +120,21 @@ impl Config {
     }
 }
 
+/// The runtime watchdog of the probe port: `STALL_AFTER_MS`, `OVERLOAD_AFTER_MS`.
+fn watchdog_from_env() -> Result<Watchdog, String> {
+    let stall_after = common::env_or("STALL_AFTER_MS", 10_000u64)?;
+    let overload_after = common::optional_env::<u64>("OVERLOAD_AFTER_MS", "unset: off")?;
+    let watchdog = Watchdog::new().stall_after(Duration::from_millis(stall_after));
+    Ok(match overload_after {
+        Some(ms) => watchdog.overload_after(Duration::from_millis(ms)),
+        None => watchdog,
+    })
+}
+
 /// Logs to stdout, reads (and prints) its configuration from the environment, serves until
 /// SIGTERM/Ctrl-C. Exit code 2 when a setting does not parse or the health configuration
-/// is refused, 1 when serving fails, 0 after a clean shutdown.
+/// is refused, 1 when serving fails (an address that cannot be bound included), 0 after a
+/// clean shutdown.
 #[tokio::main]
 async fn main() -> ExitCode {
     common::log_to_stdout();
@@ -137,11 +188,19 @@ async fn run(
         tracing::info!("health: {time}");
     }
     health.start_checks();
-    let app = app(health.clone(), &config.api_token, metrics);
+    let app = app(health.clone(), &config.api_token, metrics.clone());
 
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", config.listen_addr))?;
+    // Kept to the end: the probe port answers through the drain, until the process exits.
+    let probes = match config.probe_addr {
+        Some(addr) => Some(probe_server(addr, &health, metrics, config.watchdog)?),
+        None => None,
+    };
+    if let Some(probes) = &probes {
+        println!("probes listening on {}", probes.local_addr());
+    }
     println!("listening on {}", listener.local_addr()?);
 
     let startup_delay = config.startup_delay;
@@ -160,8 +219,31 @@ async fn run(
     )
     .with_graceful_shutdown(health.shutdown_signal(config.shutdown_delay))
     .await?;
+    if let Some(probes) = probes {
+        probes.shutdown();
+    }
     println!("stopped");
     Ok(())
+}
+
+/// The same probes on `addr` too, served from a thread with a single-threaded runtime of its
+/// own, so they never queue behind the app's work; `/metrics` there as well.
+fn probe_server(
+    addr: SocketAddr,
+    health: &Health,
+    metrics: PrometheusHandle,
+    watchdog: Watchdog,
+) -> Result<ProbeServerHandle, String> {
+    let rest = Router::new().route(
+        "/metrics",
+        get(move || std::future::ready(render_metrics(&metrics))),
+    );
+    // Spawned from within the app's runtime, which the watchdog's heartbeat runs on.
+    ProbeServer::bind(addr, health.clone())
+        .fallback(rest)
+        .watchdog(watchdog)
+        .spawn()
+        .map_err(|error| format!("cannot serve the probes on {addr}: {error}"))
 }
 
 /// Install the Prometheus recorder the health metrics go to; `GET /metrics` renders it.
@@ -198,7 +280,8 @@ fn details(token: Option<String>) -> Details {
     })
 }
 
-/// The probe and termination settings of `deploy/kubernetes/base/deployment.yaml`.
+/// The probe and termination settings of `deploy/kubernetes/base/deployment.yaml` (whose
+/// probes go to `PROBE_ADDR`, the container port named `probes`).
 fn kubernetes_manifest() -> Deployment {
     Deployment::new()
         .startup(ProbeSettings::seconds(2, 3, 30))
@@ -221,6 +304,8 @@ fn app(
     let protected = Router::new()
         .route("/api/items", get(items))
         .route("/api/slow", get(slow))
+        .route("/api/work", get(common::load::work))
+        .route("/api/block", get(common::load::block))
         .route("/admin/unready", post(unready))
         .route("/admin/ready", post(ready))
         .route_layer(ValidateRequestHeaderLayer::custom(bearer(api_token)));

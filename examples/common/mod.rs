@@ -13,6 +13,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower_health::{Check, Group, HealthBuilder, NamedCheck, checks};
 
+/// The demo routes that load the runtime: CPU work, a blocking call.
+pub(crate) mod load;
+
 /// Log to stdout, at the level `RUST_LOG` asks for (default `info`), in colour only when
 /// stdout is a terminal (a file or a log collector gets plain text).
 pub(crate) fn log_to_stdout() {
@@ -59,6 +62,30 @@ where
     };
     println!("  {name}={value}");
     Ok(value)
+}
+
+/// Read `name` from the environment when it is set and not blank; print the value in use,
+/// or what its absence means (`when_unset`).
+///
+/// A value that does not parse is an error naming the variable, as for [`env_or`].
+pub(crate) fn optional_env<T>(name: &str, when_unset: &str) -> Result<Option<T>, String>
+where
+    T: FromStr + Display,
+    T::Err: Display,
+{
+    let raw = match std::env::var(name) {
+        Ok(raw) if !raw.trim().is_empty() => raw,
+        Ok(_) | Err(std::env::VarError::NotPresent) => {
+            println!("  {name}=({when_unset})");
+            return Ok(None);
+        }
+        Err(error) => return Err(format!("{name} is not valid: {error}")),
+    };
+    let value: T = raw
+        .parse()
+        .map_err(|error| format!("{name}={raw:?} is not valid: {error}"))?;
+    println!("  {name}={value}");
+    Ok(Some(value))
 }
 
 /// Read an optional secret from the environment; print only whether it was set.

@@ -219,7 +219,7 @@ async fn watch_over(
                 Change::Overloaded(lag) => health.mark_down(
                     Watchdog::OVERLOAD_COMPONENT,
                     format!(
-                        "overloaded: tasks wait {} ms for the runtime (threshold {:?})",
+                        "overloaded: tasks wait {} ms or more for the runtime (threshold {:?})",
                         lag.as_millis(),
                         reasons.overload_after
                     ),

@@ -45,34 +45,49 @@ impl Reply {
 
 /// Send one HTTP/1.1 request on a new connection.
 pub async fn send(addr: SocketAddr, method: Method, path: &str, headers: &[(&str, &str)]) -> Reply {
-    let work = async {
-        let stream = TcpStream::connect(addr).await.expect("connect");
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .expect("handshake");
-        tokio::spawn(connection);
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", addr.to_string());
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = sender
-            .send_request(request.body(Full::<Bytes>::default()).unwrap())
-            .await
-            .expect("send request");
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.expect("read body").to_bytes();
-        Reply {
-            status: parts.status,
-            headers: parts.headers,
-            body,
-        }
-    };
-    tokio::time::timeout(NO_HANG, work)
+    tokio::time::timeout(NO_HANG, try_send(addr, method, path, headers))
         .await
         .expect("request hung")
+        .unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// [`send`], with what went wrong instead of a panic (refused, closed before the answer),
+/// and no bound on the time: for a server that may be on its way out.
+pub async fn try_send(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<Reply, String> {
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|error| format!("connect: {error}"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|error| format!("handshake: {error}"))?;
+    tokio::spawn(connection);
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = sender
+        .send_request(request.body(Full::<Bytes>::default()).unwrap())
+        .await
+        .map_err(|error| format!("send request: {error}"))?;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|error| format!("read body: {error}"))?
+        .to_bytes();
+    Ok(Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    })
 }
 
 pub async fn fetch(addr: SocketAddr, path: &str) -> Reply {

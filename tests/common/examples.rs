@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +50,27 @@ impl Example {
         Example { child, addr, lines }
     }
 
+    /// The address of its probe server, from its `probes listening on <addr>` line (waited
+    /// for at most [`NO_HANG`]); an example that prints none fails the test.
+    pub fn probe_addr(&self) -> SocketAddr {
+        let deadline = std::time::Instant::now() + NO_HANG;
+        loop {
+            let printed = self.lines.lock().unwrap().iter().find_map(|line| {
+                let addr = line.strip_prefix("probes listening on ")?;
+                Some(addr.parse::<SocketAddr>().expect("a probe address"))
+            });
+            if let Some(addr) = printed {
+                return addr;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no 'probes listening on' line in: {}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Everything it printed on stdout so far (its configuration and its logs).
     pub fn output(&self) -> String {
         self.lines.lock().unwrap().join("\n")
@@ -85,6 +106,32 @@ impl Drop for Example {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Run example `name` with `env` (and `LISTEN_ADDR=127.0.0.1:0` unless `env` says
+/// otherwise) until it exits by itself, for at most [`NO_HANG`]: for a start-up that must
+/// fail. Its exit status and everything it printed.
+pub fn run_to_exit(name: &str, env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(example_binary(name))
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start example");
+    let deadline = std::time::Instant::now() + NO_HANG;
+    while child.try_wait().expect("try_wait").is_none() {
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("read its output");
+            panic!(
+                "example {name} did not exit: {}",
+                String::from_utf8_lossy(&output.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("read its output")
 }
 
 /// The path of an example binary, building it first (once per test process).

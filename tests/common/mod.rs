@@ -7,7 +7,7 @@ use std::time::Duration;
 
 /// The bad-input battery, run against any server with the layer in front.
 pub mod bad_input;
-/// HTTP client side: `send`, `fetch`, `raw`, `wait_for_status` and the `Reply` they read.
+/// HTTP client side: `send` (and `try_send`), `fetch`, `raw`, `wait_for_status` and the `Reply` they read.
 pub mod client;
 /// PostgreSQL and Redis for the tests, a cuttable TCP proxy, a blackhole listener.
 pub mod deps;
@@ -19,6 +19,8 @@ pub mod examples;
 pub mod grpc;
 /// Closure checks switched on and off, waiting for first results.
 pub mod health;
+/// Requests looping on a path from several clients: load on a server.
+pub mod load;
 /// A strict parser for the Prometheus text exposition format.
 pub mod prometheus;
 /// Servers on 127.0.0.1:0 with the layer in front: axum, plain hyper, tonic.

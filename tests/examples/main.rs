@@ -9,6 +9,10 @@
 //!   and Redis;
 //! - `server_dependencies`: the same with real PostgreSQL and Redis going away and back;
 //! - `server_metrics`: its `GET /metrics`;
+//! - `server_probes`: its `PROBE_ADDR` (the probe port under CPU load and through the drain)
+//!   and the load routes `/api/work` and `/api/block`;
+//! - `server_watchdog`: its runtime watchdog (`STALL_AFTER_MS`, `OVERLOAD_AFTER_MS`): a
+//!   blocked runtime fails liveness, a busy one does not, overload fails readiness;
 //! - `tonic`: `examples/tonic.rs`: gRPC health with real dependencies, drain;
 //! - `hyper`: `examples/hyper.rs`: probes, drain;
 //! - `worker`: `examples/worker.rs`, a queue consumer served by the probe server alone;
@@ -25,5 +29,7 @@ mod server;
 mod server_composition;
 mod server_dependencies;
 mod server_metrics;
+mod server_probes;
+mod server_watchdog;
 mod tonic;
 mod worker;

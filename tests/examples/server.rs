@@ -99,7 +99,11 @@ async fn reference_server_waits_its_startup_delay() {
 
 #[test]
 fn reference_server_refuses_bad_configuration() {
-    for (name, value) in [("STARTUP_DELAY_MS", "soon"), ("LISTEN_ADDR", "localhost")] {
+    for (name, value) in [
+        ("STARTUP_DELAY_MS", "soon"),
+        ("LISTEN_ADDR", "localhost"),
+        ("PROBE_ADDR", "localhost"),
+    ] {
         let output = Command::new(example_binary("server"))
             .env(name, value)
             .output()
@@ -122,6 +126,10 @@ async fn reference_server_prints_its_configuration_without_secrets() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("LISTEN_ADDR=127.0.0.1:3000"), "{stdout}");
+    assert!(
+        stdout.contains("  PROBE_ADDR=(unset: probes on the app port only)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("API_TOKEN=(set"), "{stdout}");
     assert!(!stdout.contains("very-secret-token"), "{stdout}");
 }
@@ -138,6 +146,7 @@ async fn reference_server_start_up_lines_say_no_more_than_they_should() {
             ),
             ("REDIS_URL", &format!("redis://:hunter2@127.0.0.1:{port}")),
             ("HEALTH_DETAILS_TOKEN", "s3cret-token"),
+            ("PROBE_ADDR", "127.0.0.1:0"),
         ],
     );
     let output = with_passwords.output();
@@ -147,6 +156,7 @@ async fn reference_server_start_up_lines_say_no_more_than_they_should() {
         format!("  REDIS_URL=127.0.0.1:{port} (password not shown)"),
         // Nothing derived from the token but that it is set: not its length either.
         "  HEALTH_DETAILS_TOKEN=(set)".to_owned(),
+        "  PROBE_ADDR=127.0.0.1:0".to_owned(),
     ] {
         assert!(
             lines.contains(&expected.as_str()),
@@ -181,6 +191,7 @@ async fn reference_server_start_up_lines_say_no_more_than_they_should() {
         format!("  DATABASE_URL=postgres://app@127.0.0.1:{port}/app"),
         format!("  REDIS_URL=127.0.0.1:{port}"),
         "  HEALTH_DETAILS_TOKEN=(unset: details never shown)".to_owned(),
+        "  PROBE_ADDR=(unset: probes on the app port only)".to_owned(),
     ] {
         assert!(
             lines.contains(&expected.as_str()),
