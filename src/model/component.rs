@@ -253,6 +253,8 @@ impl Component {
         self.status = ComponentStatus::Down;
         self.consecutive_successes = 0;
         self.passing_since = None;
+        // The peers' word was about a result that no longer stands.
+        self.fleet = None;
         self.error = Some("stale: no recent result (is the check engine running?)".into());
         true
     }
@@ -325,6 +327,11 @@ mod tests {
         assert_eq!(c.status(), ComponentStatus::Down);
         assert!(c.error().unwrap().contains("stale"));
         assert!(!c.expire(now), "expires once");
+        c.record(Err("x".into()), Duration::ZERO, THRESHOLDS, now, now);
+        c.fleet = Some(super::FleetView::new(2, 2, 2));
+        assert!(c.is_down_across_the_fleet());
+        assert!(c.expire(now));
+        assert!(!c.is_down_across_the_fleet(), "a stale view holds nothing");
     }
 
     /// Instants `n` seconds from now, for results on a timeline.
