@@ -34,11 +34,20 @@
 //! | `HEALTH_DETAILS_TOKEN` | unset | requests with `x-health-token: <it>` see error details in health bodies |
 //! | `HEALTH_GROUPS` | unset | probes of your own: `name=/path:member,member;…`, e.g. `lb=/lbz:database;deep=/deep:database,redis` |
 //! | `REPORT_ONLY_CHECKS` | unset | checks shown and reported but never failing a probe, comma-separated (e.g. `redis`) |
+//! | `SHARED_CHECKS` | unset | checks of a dependency every replica shares, comma-separated (e.g. `database,redis`): with `PEERS`, an outage the peers see too holds readiness (degraded) |
+//! | `PEERS` | unset | the other replicas, asked about a failing shared check: `host:port` or a comma-separated list (each name resolved anew each time, e.g. a headless Service; itself included is fine, it skips itself); unset: shared checks fail readiness alone |
 //!
 //! The probes are answered on the app port in any case, by the layer in front of the app;
 //! with `PROBE_ADDR` set, on that address too, with the runtime watchdog: a heartbeat on the
 //! app's runtime judged from the probe thread tells a wedged runtime (liveness fails) from a
 //! busy one (it does not; readiness fails as `overload` if `OVERLOAD_AFTER_MS` is set).
+//!
+//! A check in `SHARED_CHECKS` that fails asks up to 3 of the `PEERS` for their own answer,
+//! `GET /readyz/<check>` on the port in each address (their probe port when they have
+//! `PROBE_ADDR`), within 500 ms. Most of those that answer see it down too: the outage is
+//! fleet-wide and readiness holds, `degraded` with `"reason": "redis down across the fleet
+//! (2/2 peers)"`, so the Service keeps its endpoints. They see it up: this replica alone is
+//! cut off and readiness fails. None answers: it fails, as without peers. Liveness never.
 //!
 //! | route | token | what it does |
 //! |---|---|---|
@@ -71,13 +80,15 @@ use axum::extract::Query;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router, ServiceExt};
+use common::{CheckMark, PeerList};
 use http::{Request, Response, StatusCode, header};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sqlx::postgres::PgConnectOptions;
 use tower::ServiceBuilder;
+use tower_health::fleet::Peers;
 use tower_health::lint::{Deployment, ProbeSettings};
 use tower_health::probe_server::ProbeServerHandle;
-use tower_health::{Details, Group, Health, HealthLayer, ProbeServer, Watchdog};
+use tower_health::{Details, Group, Health, HealthLayer, NamedCheck, ProbeServer, Watchdog};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 struct Config {
@@ -93,7 +104,9 @@ struct Config {
     shutdown_delay: Duration,
     details_token: Option<String>,
     groups: Vec<Group>,
-    report_only: Vec<String>,
+    /// `REPORT_ONLY_CHECKS`, `SHARED_CHECKS`.
+    marks: [CheckMark; 2],
+    peers: Option<PeerList>,
 }
 
 impl Config {
@@ -102,7 +115,7 @@ impl Config {
         Ok(Config {
             listen_addr: common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
             probe_addr: common::optional_env("PROBE_ADDR", "unset: probes on the app port only")?,
-            watchdog: watchdog_from_env()?,
+            watchdog: common::watchdog_from_env()?,
             api_token: common::secret_or("API_TOKEN", "dev-token"),
             startup_delay: Duration::from_millis(common::env_or("STARTUP_DELAY_MS", 0u64)?),
             database: common::database_from_env()?,
@@ -115,20 +128,13 @@ impl Config {
                 "unset: details never shown",
             ),
             groups: common::groups_from_env("HEALTH_GROUPS")?,
-            report_only: common::names_from_env("REPORT_ONLY_CHECKS")?,
+            marks: [
+                CheckMark::from_env("REPORT_ONLY_CHECKS", NamedCheck::report_only)?,
+                CheckMark::from_env("SHARED_CHECKS", NamedCheck::shared)?,
+            ],
+            peers: common::optional_env("PEERS", "unset: shared checks fail readiness alone")?,
         })
     }
-}
-
-/// The runtime watchdog of the probe port: `STALL_AFTER_MS`, `OVERLOAD_AFTER_MS`.
-fn watchdog_from_env() -> Result<Watchdog, String> {
-    let stall_after = common::env_or("STALL_AFTER_MS", 10_000u64)?;
-    let overload_after = common::optional_env::<u64>("OVERLOAD_AFTER_MS", "unset: off")?;
-    let watchdog = Watchdog::new().stall_after(Duration::from_millis(stall_after));
-    Ok(match overload_after {
-        Some(ms) => watchdog.overload_after(Duration::from_millis(ms)),
-        None => watchdog,
-    })
 }
 
 /// Logs to stdout, reads (and prints) its configuration from the environment, serves until
@@ -151,8 +157,8 @@ async fn main() -> ExitCode {
     common::exit_code(run(config, health, metrics).await)
 }
 
-/// The health handle: a check per configured dependency (report-only where asked), the
-/// groups, the details policy.
+/// The health handle: a check per configured dependency (report-only, shared where asked),
+/// the peers, the groups, the details policy.
 fn health(config: &Config) -> Result<Health, String> {
     let builder = Health::builder()
         .interval(config.check_interval)
@@ -164,8 +170,12 @@ fn health(config: &Config) -> Result<Health, String> {
         config.database.clone(),
         config.redis.clone(),
         config.check_timeout,
-        &config.report_only,
+        &config.marks,
     )?;
+    let builder = match &config.peers {
+        Some(PeerList(peers)) => builder.peers(Peers::new(peers.iter().cloned())),
+        None => builder,
+    };
     let groups = config.groups.iter().cloned();
     let builder = groups.fold(builder, |builder, group| builder.group(group));
     builder

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tower_health::{Check, Group, HealthBuilder, NamedCheck, checks};
+use tower_health::{Check, Group, HealthBuilder, NamedCheck, Watchdog, checks};
 
 /// The demo routes that load the runtime: CPU work, a blocking call.
 pub(crate) mod load;
@@ -104,6 +104,17 @@ pub(crate) fn secret_or(name: &str, default: &str) -> String {
     optional_secret(name, "default").unwrap_or_else(|| default.to_owned())
 }
 
+/// The runtime watchdog of the probe port: `STALL_AFTER_MS`, `OVERLOAD_AFTER_MS`.
+pub(crate) fn watchdog_from_env() -> Result<Watchdog, String> {
+    let stall_after = env_or("STALL_AFTER_MS", 10_000u64)?;
+    let overload_after = optional_env::<u64>("OVERLOAD_AFTER_MS", "unset: off")?;
+    let watchdog = Watchdog::new().stall_after(Duration::from_millis(stall_after));
+    Ok(match overload_after {
+        Some(ms) => watchdog.overload_after(Duration::from_millis(ms)),
+        None => watchdog,
+    })
+}
+
 /// `DATABASE_URL`, parsed; printed without its password. A URL that cannot be parsed is an
 /// error (start-up stops); an unreachable server is a failing check later.
 pub(crate) fn database_from_env() -> Result<Option<PgConnectOptions>, String> {
@@ -157,29 +168,61 @@ fn password_note(url: &str) -> &'static str {
     }
 }
 
+/// Checks named in a variable, comma-separated (`REPORT_ONLY_CHECKS=redis`), and what being
+/// named there makes of a check (report-only, shared).
+pub(crate) struct CheckMark {
+    variable: &'static str,
+    names: Vec<String>,
+    mark: fn(NamedCheck) -> NamedCheck,
+}
+
+impl CheckMark {
+    /// The check names in `variable` (see [`names_from_env`]), each check named there made
+    /// into `mark(check)` by [`dependency_checks`].
+    pub(crate) fn from_env(
+        variable: &'static str,
+        mark: fn(NamedCheck) -> NamedCheck,
+    ) -> Result<CheckMark, String> {
+        let names = names_from_env(variable)?;
+        Ok(CheckMark {
+            variable,
+            names,
+            mark,
+        })
+    }
+
+    fn names(&self, name: &str) -> bool {
+        self.names.iter().any(|named| named == name)
+    }
+}
+
 /// Add the critical `database` and `redis` checks for the dependencies that are configured.
 ///
 /// Pools are created lazily: an unreachable dependency is a failing check, not a crash. Each
 /// connection attempt gives up a little before the check timeout, so the log names the
 /// dependency's own error ("connection refused") rather than the engine's timeout.
 ///
-/// The checks named in `report_only` count for no probe; a name there that is not a
-/// configured check is an error naming it.
+/// Each check named by one of `marks` is marked so (report-only, shared); a name there that
+/// is not a configured check is an error naming the variable and the name.
 pub(crate) fn dependency_checks(
     mut builder: HealthBuilder,
     database: Option<PgConnectOptions>,
     redis: Option<redis::Client>,
     check_timeout: Duration,
-    report_only: &[String],
+    marks: &[CheckMark],
 ) -> Result<HealthBuilder, String> {
     let configured = [("database", database.is_some()), ("redis", redis.is_some())];
-    if let Some(unknown) = report_only
-        .iter()
-        .find(|name| !configured.contains(&(name.as_str(), true)))
-    {
-        return Err(format!(
-            "REPORT_ONLY_CHECKS is not valid: {unknown:?} is not a configured check"
-        ));
+    for mark in marks {
+        if let Some(unknown) = mark
+            .names
+            .iter()
+            .find(|name| !configured.contains(&(name.as_str(), true)))
+        {
+            return Err(format!(
+                "{} is not valid: {unknown:?} is not a configured check",
+                mark.variable
+            ));
+        }
     }
     let attempt_timeout = check_timeout.mul_f64(0.8);
     if let Some(options) = database {
@@ -187,7 +230,7 @@ pub(crate) fn dependency_checks(
             .max_connections(4)
             .acquire_timeout(attempt_timeout)
             .connect_lazy_with(options);
-        builder = builder.add_check(named("database", checks::postgres(pool), report_only));
+        builder = builder.add_check(named("database", checks::postgres(pool), marks));
     }
     if let Some(client) = redis {
         let manager = ConnectionManager::new_lazy_with_config(
@@ -198,18 +241,19 @@ pub(crate) fn dependency_checks(
                 .set_number_of_retries(1),
         )
         .map_err(|error| format!("REDIS_URL is not valid: {error}"))?;
-        builder = builder.add_check(named("redis", checks::redis(manager), report_only));
+        builder = builder.add_check(named("redis", checks::redis(manager), marks));
     }
     Ok(builder)
 }
 
-/// The check `name`, report-only when `report_only` names it.
-fn named(name: &str, check: impl Check, report_only: &[String]) -> NamedCheck {
-    let check = NamedCheck::new(name, check);
-    match report_only.iter().any(|only| only == name) {
-        true => check.report_only(),
-        false => check,
-    }
+/// The check `name`, marked by each of `marks` that names it.
+fn named(name: &str, check: impl Check, marks: &[CheckMark]) -> NamedCheck {
+    marks
+        .iter()
+        .filter(|mark| mark.names(name))
+        .fold(NamedCheck::new(name, check), |check, mark| {
+            (mark.mark)(check)
+        })
 }
 
 /// The value of `name` when set and not blank; otherwise prints that it is unset.
@@ -241,6 +285,40 @@ fn names(list: &str) -> Result<Vec<String>, &'static str> {
             name => Ok(name.to_owned()),
         })
         .collect()
+}
+
+/// Peer addresses, `host:port` comma-separated (spaces around them ignored), as `PEERS`
+/// takes them: a DNS name may stand for several replicas. Only the form is checked here; the
+/// names are resolved anew each time the peers are asked, so one that does not resolve yet
+/// (no replica is up) is no error.
+#[derive(Debug, Clone)]
+pub(crate) struct PeerList(pub(crate) Vec<String>);
+
+impl FromStr for PeerList {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<PeerList, String> {
+        let peer = |entry: &str| {
+            let (host, port) = entry.rsplit_once(':').unwrap_or((entry, ""));
+            match (host.trim_matches(['[', ']']), port.parse::<u16>()) {
+                ("", _) | (_, Err(_) | Ok(0)) => Err(format!("{entry:?} is not host:port")),
+                _ => Ok(entry.to_owned()),
+            }
+        };
+        list.split(',')
+            .map(|entry| match entry.trim() {
+                "" => Err("an empty address".to_owned()),
+                entry => peer(entry),
+            })
+            .collect::<Result<_, _>>()
+            .map(PeerList)
+    }
+}
+
+impl Display for PeerList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(","))
+    }
 }
 
 /// `name` as groups, `name=/path:member,member;…`; printed. Unset or empty: none. A
