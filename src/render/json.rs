@@ -70,7 +70,9 @@ impl Serialize for Entry<'_> {
         if let Some(error) = error {
             map.serialize_entry("error", error)?;
         }
-        if let Some(fleet) = component.fleet() {
+        // What the peers said, while it is down here (a failure under the threshold leaves
+        // it up, and the body says nothing of the peers then).
+        if let Some(fleet) = component.fleet().filter(|_| !component.status().is_up()) {
             map.serialize_entry("fleet", &fleet.to_string())?;
         }
         if show_probes {
