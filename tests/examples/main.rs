@@ -8,6 +8,8 @@
 //! - `server_composition`: its `HEALTH_GROUPS` and `REPORT_ONLY_CHECKS`, with real PostgreSQL
 //!   and Redis;
 //! - `server_dependencies`: the same with real PostgreSQL and Redis going away and back;
+//! - `server_fleet`: its `SHARED_CHECKS` and `PEERS`: three servers sharing one Redis, each
+//!   through a proxy of its own; a lone outage fails readiness, a fleet-wide one holds it;
 //! - `server_metrics`: its `GET /metrics`;
 //! - `server_probes`: its `PROBE_ADDR` (the probe port under CPU load and through the drain)
 //!   and the load routes `/api/work` and `/api/block`;
@@ -28,6 +30,7 @@ mod minimal;
 mod server;
 mod server_composition;
 mod server_dependencies;
+mod server_fleet;
 mod server_metrics;
 mod server_probes;
 mod server_watchdog;

@@ -41,7 +41,7 @@ fn the_parser_is_strict() {
 }
 
 /// Scrape `/metrics` and parse it, checking the status and the content type.
-async fn scrape(addr: SocketAddr) -> Exposition {
+pub(crate) async fn scrape(addr: SocketAddr) -> Exposition {
     let reply = fetch(addr, "/metrics").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     let content_type = reply.header("content-type");
