@@ -1,7 +1,8 @@
 //! Fleet-wide outages of shared checks, over real HTTP on 127.0.0.1: replicas served by
 //! axum behind `HealthLayer` ask each other about a failing shared check; a lone outage
-//! fails readiness, a fleet-wide one holds it (degraded); no answer, a hanging, garbage or
-//! 500 peer is no evidence; questions are bounded and only asked while failing.
+//! fails readiness, a fleet-wide one holds it (degraded), on the gRPC health service too;
+//! no answer, a hanging, garbage or 500 peer is no evidence; questions are bounded and only
+//! asked while failing.
 
 mod common;
 
@@ -12,11 +13,13 @@ use std::time::Duration;
 
 use common::NO_HANG;
 use common::client::{Reply, fetch, wait_for_status};
-use common::serve::{Calls, counting_app, ephemeral_listener};
+use common::grpc::{check, connect, wait_for};
+use common::serve::{Calls, counting_app, ephemeral_listener, serve_tonic};
 use http::StatusCode;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::time::Instant;
+use tonic_health::pb::health_check_response::ServingStatus::{NotServing, Serving};
 use tower::util::MapRequestLayer;
 use tower_health::fleet::Peers;
 use tower_health::{Health, HealthLayer, NamedCheck};
@@ -30,7 +33,7 @@ struct Replica {
     failing: Arc<AtomicBool>,
     failed_runs: Arc<AtomicUsize>,
     asked: Calls,
-    _health: Health,
+    health: Health,
 }
 
 impl Replica {
@@ -84,7 +87,7 @@ fn replica(listener: TcpListener, peers: Peers) -> Replica {
         failing,
         failed_runs,
         asked,
-        _health: health,
+        health,
     }
 }
 
@@ -183,6 +186,48 @@ async fn a_fleet_wide_outage_holds_readiness_degraded_and_liveness_alone() {
     for replica in &replicas {
         wait_for_body_status(replica.addr, "ok").await;
     }
+}
+
+#[tokio::test]
+async fn the_grpc_health_service_follows_the_fleet_verdict() {
+    let replicas = fleet(3, |peers| peers).await;
+    let health = &replicas[0].health;
+    let addr = serve_tonic(health, tower_health::grpc::health_service(health).await).await;
+    let mut client = connect(addr).await;
+    wait_for(&mut client, "", Serving).await;
+
+    // Down here alone: the server is NOT_SERVING, as readiness fails.
+    replicas[0].fail(true);
+    wait_for(&mut client, "", NotServing).await;
+    assert_eq!(check(&mut client, "redis").await, Ok(NotServing));
+    assert_eq!(
+        fetch(addr, "/readyz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+
+    // Down across the fleet: readiness holds (degraded), and so does `""`; the check itself
+    // is still down here.
+    for replica in &replicas[1..] {
+        replica.fail(true);
+    }
+    wait_for(&mut client, "", Serving).await;
+    for _ in 0..10 {
+        assert_eq!(check(&mut client, "").await, Ok(Serving));
+        assert_eq!(check(&mut client, "redis").await, Ok(NotServing));
+        tokio::time::sleep(INTERVAL).await;
+    }
+    let ready = fetch(addr, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(
+        ready.json()["reason"],
+        "redis down across the fleet (2/2 peers)"
+    );
+
+    for replica in &replicas {
+        replica.fail(false);
+    }
+    wait_for(&mut client, "redis", Serving).await;
+    assert_eq!(check(&mut client, "").await, Ok(Serving));
 }
 
 #[tokio::test]
