@@ -3,9 +3,11 @@
 kubernetes-validate proves each object is well-formed; this proves the objects fit together
 and fit the server: probe timeouts above the server's check timeout, a grace period above the
 drain delay plus a request, probes on the named port `probes` that PROBE_ADDR listens on and
-no Service exposes, secrets only by reference and only to keys that exist, URLs in a shipped
-Secret that reach a shipped Service (with PostgreSQL's own credentials), Service selectors that
-select something, the Dockerfile's user, ports and health check.
+that only a headless peers Service targets (clusterIP: None, publishNotReadyAddresses: true,
+the probe port alone), SHARED_CHECKS naming configured checks and PEERS reaching that peers
+Service, secrets only by reference and only to keys that exist, URLs in a shipped Secret that
+reach a shipped Service (with PostgreSQL's own credentials), Service selectors that select
+something, the Dockerfile's user, ports and health check.
 
 Usage:
   python check_manifests.py sources KUBERNETES_DIR
@@ -31,6 +33,8 @@ import yaml
 # The longest request the server is expected to finish after it stops accepting (README).
 REQUEST_BUDGET_MS = 10_000
 SECRET_ENV = re.compile(r"(TOKEN|PASSWORD|SECRET|_URL$)")
+# The server's checks that SHARED_CHECKS may name, and the variable that configures each.
+CHECK_URLS = {"database": "DATABASE_URL", "redis": "REDIS_URL"}
 # The port a URL without one means.
 DEFAULT_PORTS = {"postgres": 5432, "postgresql": 5432, "redis": 6379, "rediss": 6379, "http": 80, "https": 443}
 
@@ -327,23 +331,92 @@ def check_secret_urls(objects):
 def check_services(objects):
     for service in (o for o in objects if o["kind"] == "Service"):
         name = f"{service['_file']}: service/{service['metadata']['name']}"
-        selector = service["spec"].get("selector", {})
+        spec = service["spec"]
+        selector = spec.get("selector", {})
         matches = selected_deployments(objects, service)
         if len(matches) != 1:
             problem(f"{name}: selector {selector} matches {len(matches)} deployments, expected 1")
             continue
+        target_name = matches[0]["metadata"]["name"]
         containers = matches[0]["spec"]["template"]["spec"]["containers"]
         port_names = {p.get("name") for c in containers for p in c.get("ports", [])}
         port_numbers = {p["containerPort"] for c in containers for p in c.get("ports", [])}
         probe_ports = {"probes"} | {p["containerPort"] for c in containers for p in c.get("ports", []) if p.get("name") == "probes"}
-        for port in service["spec"]["ports"]:
-            target = port.get("targetPort", port["port"])
-            if target in probe_ports:
-                problem(f"{name}: port {port['port']} exposes the probe port {target!r}, which is for the kubelet only")
+        targets = [(port["port"], port.get("targetPort", port["port"])) for port in spec["ports"]]
+        # Only the replicas' headless peers Service may reach the probe port, and only it: the
+        # kubelet probes the pod's IP, clients never get there through a Service.
+        peers = any(target in probe_ports for _, target in targets)
+        headless = spec.get("clusterIP") == "None" and spec.get("type", "ClusterIP") == "ClusterIP"
+        for port, target in targets:
+            if target in probe_ports and not headless:
+                problem(
+                    f"{name}: port {port} exposes the probe port {target!r}, which is for the kubelet "
+                    "and a headless peers Service (clusterIP: None) only"
+                )
+            elif target in probe_ports and spec.get("publishNotReadyAddresses") is not True:
+                problem(
+                    f"{name}: a peers Service needs publishNotReadyAddresses: true, or unready replicas "
+                    "vanish from its DNS name exactly when the fleet verdict needs their view"
+                )
+            elif target in probe_ports:
+                ok(f"{name}: headless, publishNotReadyAddresses: port {port} -> {target_name}:{target}, for the replicas only")
+            elif peers and headless:
+                problem(f"{name}: targets the probe port for the peers, so it must carry nothing else, not {target!r}")
             elif target in port_names or target in port_numbers:
-                ok(f"{name}: port {port['port']} -> {matches[0]['metadata']['name']}:{target}")
+                ok(f"{name}: port {port} -> {target_name}:{target}")
             else:
-                problem(f"{name}: targetPort {target!r} is not a port of {matches[0]['metadata']['name']}")
+                problem(f"{name}: targetPort {target!r} is not a port of {target_name}")
+
+
+def listed(container, variable):
+    """The comma-separated entries of an env value, spaces around them ignored."""
+    return [entry.strip() for entry in (env_value(container, variable) or "").split(",") if entry.strip()]
+
+
+def check_fleet(objects, deployment):
+    """SHARED_CHECKS and PEERS go together: each shared check is one the server configures, and
+    each peer address is a headless Service of the rendering that selects the server, keeps
+    unready pods and leads to the probe port."""
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    name = f"{deployment['_file']}: deployment/{deployment['metadata']['name']}"
+    shared, peers = listed(container, "SHARED_CHECKS"), listed(container, "PEERS")
+    if not shared and not peers:
+        ok(f"{name}: no SHARED_CHECKS and no PEERS: every check fails readiness on its own")
+        return
+    if not peers:
+        problem(f"{name}: SHARED_CHECKS without PEERS changes nothing: nobody to ask")
+    if not shared:
+        problem(f"{name}: PEERS without SHARED_CHECKS: the peers are never asked")
+    configured = {item["name"] for item in container.get("env", [])}
+    for check in shared:
+        url = CHECK_URLS.get(check)
+        if url is None:
+            problem(f"{name}: SHARED_CHECKS names {check!r}, not a check of the server ({', '.join(CHECK_URLS)})")
+        elif url not in configured:
+            problem(f"{name}: SHARED_CHECKS names {check!r} but {url} is not set: the server refuses to start")
+        else:
+            ok(f"{name}: SHARED_CHECKS {check} (configured by {url})")
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    probes = {"probes"} | {p["containerPort"] for p in container.get("ports", []) if p.get("name") == "probes"}
+    for peer in peers:
+        host, _, port = peer.rpartition(":")
+        service = services.get(host.split(".")[0]) if "." not in host or ".svc" in host else None
+        if service is None:
+            problem(f"{name}: PEERS {peer}: {host} is not a Service of the rendering")
+            continue
+        spec = service["spec"]
+        selected = [d["metadata"]["name"] for d in selected_deployments(objects, service)]
+        ports = {str(p["port"]): p.get("targetPort", p["port"]) for p in spec["ports"]}
+        if selected != [deployment["metadata"]["name"]]:
+            problem(f"{name}: PEERS {peer}: service/{host} selects {selected}, not the server's pods")
+        elif spec.get("clusterIP") != "None":
+            problem(f"{name}: PEERS {peer}: service/{host} must be headless (clusterIP: None), so its name resolves to every replica")
+        elif spec.get("publishNotReadyAddresses") is not True:
+            problem(f"{name}: PEERS {peer}: service/{host} lacks publishNotReadyAddresses: true")
+        elif ports.get(port) not in probes:
+            problem(f"{name}: PEERS {peer}: port {port} of service/{host} does not lead to the probe port")
+        else:
+            ok(f"{name}: PEERS {peer}: headless service/{host}, unready pods included, to the probe port")
 
 
 def check_dockerfile(dockerfile, server, label):
@@ -379,6 +452,7 @@ def check_rendering(path, dockerfile, user_secrets):
         problem(f"{label}: expected one Deployment named tower-health, found {len(servers)}")
     else:
         check_server(servers[0])
+        check_fleet(objects, servers[0])
         check_dockerfile(dockerfile, servers[0], label)
     check_secret_refs(objects, user_secrets)
     check_secret_urls(objects)
