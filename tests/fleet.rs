@@ -44,6 +44,11 @@ impl Replica {
 
 /// Start a replica on `listener` with a shared `redis` check asking `peers`.
 fn replica(listener: TcpListener, peers: Peers) -> Replica {
+    replica_down_after(listener, peers, 1)
+}
+
+/// [`replica`] whose check turns down after `failures` failures in a row.
+fn replica_down_after(listener: TcpListener, peers: Peers, failures: u32) -> Replica {
     let addr = listener.local_addr().unwrap();
     let failing = Arc::new(AtomicBool::new(false));
     let failed_runs = Arc::new(AtomicUsize::new(0));
@@ -63,7 +68,7 @@ fn replica(listener: TcpListener, peers: Peers) -> Replica {
     let health = Health::builder()
         .add_check(NamedCheck::new("redis", check).shared())
         .interval(INTERVAL)
-        .failure_threshold(1)
+        .failure_threshold(failures)
         .initial_jitter(Duration::ZERO)
         .peers(peers)
         .build();
@@ -93,6 +98,15 @@ fn replica(listener: TcpListener, peers: Peers) -> Replica {
 
 /// `n` replicas, each with every replica (itself included) as its peers.
 async fn fleet(n: usize, configure: impl Fn(Peers) -> Peers) -> Vec<Replica> {
+    fleet_down_after(n, configure, 1).await
+}
+
+/// [`fleet`] whose checks turn down after `failures` failures in a row.
+async fn fleet_down_after(
+    n: usize,
+    configure: impl Fn(Peers) -> Peers,
+    failures: u32,
+) -> Vec<Replica> {
     let mut listeners = Vec::new();
     for _ in 0..n {
         listeners.push(ephemeral_listener().await);
@@ -100,7 +114,10 @@ async fn fleet(n: usize, configure: impl Fn(Peers) -> Peers) -> Vec<Replica> {
     let addresses: Vec<String> = listeners.iter().map(|(_, addr)| addr.to_string()).collect();
     let replicas: Vec<Replica> = listeners
         .into_iter()
-        .map(|(listener, _)| replica(listener, configure(Peers::new(addresses.clone()))))
+        .map(|(listener, _)| {
+            let peers = configure(Peers::new(addresses.clone()));
+            replica_down_after(listener, peers, failures)
+        })
         .collect();
     for replica in &replicas {
         wait_for_status(replica.addr, "/readyz", StatusCode::OK).await;
@@ -378,4 +395,39 @@ async fn peers_are_found_anew_each_round() {
         "redis down across the fleet (1/1 peers)"
     );
     assert!(rounds.load(Ordering::SeqCst) >= 2);
+}
+
+#[tokio::test]
+async fn peers_on_their_way_down_count_so_readiness_never_blinks() {
+    // Three failures in a row turn the check down: the first replica to get there asks peers
+    // whose checks are still up, but whose last results failed. They count as seeing it down.
+    let replicas = fleet_down_after(3, |peers| peers, 3).await;
+    for replica in &replicas {
+        replica.fail(true);
+    }
+    let deadline = Instant::now() + NO_HANG;
+    let mut held = 0;
+    while held < replicas.len() {
+        assert!(Instant::now() < deadline, "the fleet verdict never settled");
+        held = 0;
+        for replica in &replicas {
+            let ready = fetch(replica.addr, "/readyz").await;
+            assert_eq!(
+                ready.status,
+                StatusCode::OK,
+                "readiness blinked: {}",
+                ready.text()
+            );
+            held += usize::from(ready.json()["status"] == "degraded");
+        }
+    }
+    let own = fetch(replicas[0].addr, "/readyz/redis").await;
+    assert_eq!(own.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(own.header("x-health-last-result"), "fail");
+    for replica in &replicas {
+        replica.fail(false);
+        wait_for_body_status(replica.addr, "ok").await;
+    }
+    let own = fetch(replicas[0].addr, "/readyz/redis").await;
+    assert_eq!(own.header("x-health-last-result"), "pass");
 }

@@ -202,8 +202,10 @@ impl CheckMark {
 /// connection attempt gives up a little before the check timeout, so the log names the
 /// dependency's own error ("connection refused") rather than the engine's timeout.
 ///
-/// Each check named by one of `marks` is marked so (report-only, shared); a name there that
-/// is not a configured check is an error naming the variable and the name.
+/// Each check named by one of `marks` is marked so (report-only, shared). A name there that
+/// is no check at all is an error naming the variable and the name; a dependency that is not
+/// configured (its URL unset) is noted and ignored, so one manifest serves environments
+/// with and without it.
 pub(crate) fn dependency_checks(
     mut builder: HealthBuilder,
     database: Option<PgConnectOptions>,
@@ -213,15 +215,21 @@ pub(crate) fn dependency_checks(
 ) -> Result<HealthBuilder, String> {
     let configured = [("database", database.is_some()), ("redis", redis.is_some())];
     for mark in marks {
-        if let Some(unknown) = mark
-            .names
-            .iter()
-            .find(|name| !configured.contains(&(name.as_str(), true)))
-        {
-            return Err(format!(
-                "{} is not valid: {unknown:?} is not a configured check",
-                mark.variable
-            ));
+        for name in &mark.names {
+            match configured.iter().find(|(known, _)| known == name) {
+                None => {
+                    return Err(format!(
+                        "{} is not valid: {name:?} is not a check (database, redis)",
+                        mark.variable
+                    ));
+                }
+                // One manifest for every environment: a dependency left out there is fine.
+                Some((_, false)) => println!(
+                    "  note: {} names {name}, which is not configured: ignored",
+                    mark.variable
+                ),
+                Some((_, true)) => {}
+            }
         }
     }
     let attempt_timeout = check_timeout.mul_f64(0.8);

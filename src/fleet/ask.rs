@@ -9,14 +9,15 @@ use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::model::fleet::INSTANCE_HEADER;
+use crate::model::fleet::{INSTANCE_HEADER, LAST_RESULT_HEADER};
 
 /// What one peer said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Answer {
-    /// `200`: the check is up there.
+    /// `200` with a last result that passed: the check is up there.
     Up,
-    /// `503`: the check is down there too.
+    /// `503`, or `200` with a last result that failed (on its way down): it is failing
+    /// there too.
     Down,
     /// The answer came from this very replica.
     Itself,
@@ -43,10 +44,11 @@ impl Answer {
 /// in time: the caller bounds it.
 pub(super) async fn ask(addr: SocketAddr, path_and_query: &str, instance: &str) -> Answer {
     match exchange(addr, path_and_query).await {
-        Ok((_, from)) if from.as_deref() == Some(instance) => Answer::Itself,
-        Ok((StatusCode::OK, _)) => Answer::Up,
-        Ok((StatusCode::SERVICE_UNAVAILABLE, _)) => Answer::Down,
-        Ok((status, _)) => {
+        Ok(head) if head.instance.as_deref() == Some(instance) => Answer::Itself,
+        Ok(head) if head.status == StatusCode::SERVICE_UNAVAILABLE => Answer::Down,
+        Ok(head) if head.status == StatusCode::OK && head.last_failed => Answer::Down,
+        Ok(head) if head.status == StatusCode::OK => Answer::Up,
+        Ok(Head { status, .. }) => {
             tracing::debug!(%addr, %status, "health: a peer answered neither 200 nor 503");
             Answer::Nothing
         }
@@ -57,12 +59,21 @@ pub(super) async fn ask(addr: SocketAddr, path_and_query: &str, instance: &str) 
     }
 }
 
-/// One request on a new connection: the answer's status and `x-health-instance`. The body
-/// is never read; the head is read up to hyper's smallest buffer (8 KiB).
+/// What a peer's answer says in its head.
+struct Head {
+    status: StatusCode,
+    /// `x-health-instance`: which replica answered.
+    instance: Option<String>,
+    /// `x-health-last-result: fail`: the check's last run failed there.
+    last_failed: bool,
+}
+
+/// One request on a new connection: the answer's head. The body is never read; the head is
+/// read up to hyper's smallest buffer (8 KiB).
 async fn exchange(
     addr: SocketAddr,
     path_and_query: &str,
-) -> Result<(StatusCode, Option<String>), Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<Head, Box<dyn std::error::Error + Send + Sync>> {
     let stream = TcpStream::connect(addr).await?;
     let _ = stream.set_nodelay(true);
     let (mut sender, connection) = http1::Builder::new()
@@ -85,10 +96,17 @@ async fn exchange(
             sent.await?
         }
     };
-    let from = response
-        .headers()
+    let headers = response.headers();
+    let instance = headers
         .get(INSTANCE_HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    Ok((response.status(), from))
+    let last_failed = headers
+        .get(LAST_RESULT_HEADER)
+        .is_some_and(|value| value == "fail");
+    Ok(Head {
+        status: response.status(),
+        instance,
+        last_failed,
+    })
 }

@@ -9,7 +9,10 @@
 //! and this replica's readiness holds (`degraded`); if they see it up, this replica alone
 //! is cut off and readiness fails; if none answers, there is no evidence and readiness
 //! fails as it would without peers. A peer's answer is the check's own status, never its
-//! fleet verdict, so replicas never vouch for each other in a loop. Liveness is never
+//! fleet verdict, so replicas never vouch for each other in a loop; a peer whose check is
+//! still up but whose last result failed (on its way down, under its failure threshold)
+//! says so in `x-health-last-result: fail` and counts as seeing it down, so the first
+//! replica to cross the threshold does not fail alone for an interval. Liveness is never
 //! affected.
 //!
 //! Bounded cost: peers are asked only after a failing result of a shared check, at most k

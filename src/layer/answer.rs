@@ -1,14 +1,14 @@
 //! Which answer a health request gets: probe, component, format and details.
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{HeaderValue, Request, Response};
 
 use super::config::Config;
 use super::negotiate::prefers_health_json;
 use super::paths::Route;
 use super::view::View;
 use crate::health::ProbeRequest;
-use crate::model::fleet::INSTANCE_HEADER;
+use crate::model::fleet::{INSTANCE_HEADER, LAST_RESULT_HEADER};
 use crate::model::scope::Scope;
 use crate::model::state::State;
 use crate::model::target::Target;
@@ -16,8 +16,9 @@ use crate::render::{Format, render};
 
 /// The response to a `GET` (or, with `head`, a `HEAD`) on a health path. Reads the
 /// published snapshot; renders per request only for `?exclude=` and `/<path>/<name>` (pure
-/// computation, no I/O). A `/<path>/<name>` answer names the replica (`x-health-instance`),
-/// for peers asking about a shared check.
+/// computation, no I/O). A `/<path>/<name>` answer names the replica (`x-health-instance`)
+/// and says whether the check's last result failed (`x-health-last-result`), for peers
+/// asking about a shared check.
 pub(crate) fn answer<B>(
     config: &Config,
     route: Route<'_>,
@@ -50,9 +51,15 @@ pub(crate) fn answer<B>(
         };
         let mut response =
             headers.answer(&render(state, route.target, scope, format, reveal), head);
-        if let Scope::Only(_) = scope {
-            let instance = config.instance.clone();
-            response.headers_mut().insert(INSTANCE_HEADER, instance);
+        if let Scope::Only(name) = scope {
+            let headers = response.headers_mut();
+            headers.insert(INSTANCE_HEADER, config.instance.clone());
+            let failing = state
+                .components
+                .get(name)
+                .is_some_and(|c| !c.status().is_up() || c.consecutive_failures() > 0);
+            let last = HeaderValue::from_static(if failing { "fail" } else { "pass" });
+            headers.insert(LAST_RESULT_HEADER, last);
         }
         response
     })

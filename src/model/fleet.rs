@@ -7,6 +7,11 @@ use std::fmt;
 /// so one that asks its peers recognises itself among them.
 pub(crate) const INSTANCE_HEADER: &str = "x-health-instance";
 
+/// The header on a per-check answer that says whether the check's last result passed
+/// (`pass`) or failed (`fail`): a check on its way down (failing, not yet past its failure
+/// threshold) still answers `200`, and this tells a peer that it sees the outage too.
+pub(crate) const LAST_RESULT_HEADER: &str = "x-health-last-result";
+
 /// What the peers said about a shared check that fails on this replica: how many were
 /// asked, how many answered, and how many of those see it down too.
 ///

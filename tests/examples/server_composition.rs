@@ -111,10 +111,10 @@ fn conflicting_or_malformed_composition_stops_start_up() {
         stderr.contains("member \"nope\" is not registered"),
         "{stderr}"
     );
-    let (code, stderr) = refused(&[("REPORT_ONLY_CHECKS", "redis")]);
+    let (code, stderr) = refused(&[("REPORT_ONLY_CHECKS", "cache")]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
-        stderr.contains("\"redis\" is not a configured check"),
+        stderr.contains("\"cache\" is not a check (database, redis)"),
         "{stderr}"
     );
 }

@@ -339,15 +339,15 @@ async fn no_peer_answering_is_no_evidence() {
 fn the_fleet_settings_are_checked_and_printed_at_start() {
     for (env, expected) in [
         (
-            vec![("SHARED_CHECKS", "redis")],
-            "SHARED_CHECKS is not valid: \"redis\" is not a configured check",
+            vec![("SHARED_CHECKS", "cache")],
+            "SHARED_CHECKS is not valid: \"cache\" is not a check (database, redis)",
         ),
         (
             vec![
                 ("REDIS_URL", "redis://127.0.0.1:1"),
-                ("SHARED_CHECKS", "redis,database"),
+                ("SHARED_CHECKS", "redis,databse"),
             ],
-            "SHARED_CHECKS is not valid: \"database\" is not a configured check",
+            "SHARED_CHECKS is not valid: \"databse\" is not a check (database, redis)",
         ),
         (
             vec![("PEERS", "peers")],
@@ -375,7 +375,7 @@ fn the_fleet_settings_are_checked_and_printed_at_start() {
                 "PEERS",
                 " tower-health-peers:9090 , 10.0.0.7:9090,[::1]:9090",
             ),
-            ("SHARED_CHECKS", "redis"),
+            ("SHARED_CHECKS", "redis,database"),
             ("REDIS_URL", "redis://127.0.0.1:1"),
         ],
     );
@@ -383,14 +383,16 @@ fn the_fleet_settings_are_checked_and_printed_at_start() {
     for (server, lines) in [
         (
             &set,
-            [
-                "  SHARED_CHECKS=redis",
+            vec![
+                "  SHARED_CHECKS=redis,database",
                 "  PEERS=tower-health-peers:9090,10.0.0.7:9090,[::1]:9090",
+                // One manifest for every environment: an unconfigured dependency is no error.
+                "  note: SHARED_CHECKS names database, which is not configured: ignored",
             ],
         ),
         (
             &unset,
-            [
+            vec![
                 "  SHARED_CHECKS=(unset)",
                 "  PEERS=(unset: shared checks fail readiness alone)",
             ],
