@@ -98,8 +98,8 @@ impl Health {
             let from = component.status;
             let result = result.map_err(CheckError::into_message);
             let fresh_until = now + check.stale_after();
-            let change = component.record(result, took, check.thresholds, now, fresh_until);
             let held_before = component.is_down_across_the_fleet();
+            let change = component.record(result, took, check.thresholds, now, fresh_until);
             let fleet_changed = component.fleet != fleet;
             component.fleet = fleet;
             if held_before != component.is_down_across_the_fleet() {
