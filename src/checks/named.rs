@@ -131,8 +131,7 @@ impl NamedCheck {
     }
 
     /// A dependency every replica of the service uses (the primary database, a shared
-    /// cache). With [peers](crate::health::HealthBuilder::peers) configured (feature
-    /// `fleet`), a failing result asks a few peers for their view of this check: when most
+    /// cache). With peers configured (`HealthBuilder::peers`, feature `fleet`), a failing result asks a few peers for their view of this check: when most
     /// of those that answer see it down too, the outage is fleet-wide and readiness holds
     /// (`degraded`) instead of failing on every replica at once. Without peers it changes
     /// nothing.
