@@ -16,8 +16,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::checks::{Check, CheckError};
-use crate::model::component::Thresholds;
 use crate::model::fleet::FleetView;
+use crate::model::thresholds::Thresholds;
 
 /// A registered check with its resolved options.
 #[derive(Clone)]

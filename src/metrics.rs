@@ -10,6 +10,8 @@
 //! | [`health_check_duration_seconds`](CHECK_DURATION) | histogram | `check` | how long each check run took (one sample per run) |
 //! | [`health_check_consecutive_failures`](CHECK_FAILURES) | gauge | `check` | failures in a row up to the last result |
 //! | [`health_probe_status`](PROBE_STATUS) | gauge | `probe` (`liveness`, `readiness`, `startup`, `combined`, and each group's name) | `1` passing (HTTP 200), `0` failing (HTTP 503) |
+//! | [`health_check_flapping`](CHECK_FLAPPING) | gauge | `check` | each check and manual component: `1` while it [flaps](crate::health::HealthBuilder::flap_detection), `0` otherwise |
+//! | [`health_check_critical`](CHECK_CRITICAL) | gauge | `check` | each check and manual component: `1` when its failure fails the probes it counts for, `0` when it only degrades them |
 //! | [`health_check_down_across_fleet`](CHECK_DOWN_ACROSS_FLEET) | gauge | `check` | each [shared](crate::checks::NamedCheck::shared) check: `1` down here and, by the peers' word, across the fleet (readiness holds), `0` otherwise |
 //! | [`health_peer_requests_total`](PEER_REQUESTS) | counter | `check`, `answer` (`up`, `down`, `none`) | questions to peers about a failing shared check (feature `fleet`) |
 //!
@@ -40,6 +42,11 @@ pub const CHECK_DURATION: &str = "health_check_duration_seconds";
 pub const CHECK_FAILURES: &str = "health_check_consecutive_failures";
 /// The verdict of each probe and group: 1 passing (HTTP 200), 0 failing (HTTP 503).
 pub const PROBE_STATUS: &str = "health_probe_status";
+/// Each check and manual component: 1 while it flaps (changes status too often), 0 otherwise.
+pub const CHECK_FLAPPING: &str = "health_check_flapping";
+/// Each check and manual component: 1 when its failure fails the probes it counts for, 0
+/// when it only degrades them.
+pub const CHECK_CRITICAL: &str = "health_check_critical";
 /// Each shared check: 1 down here and across the fleet (readiness holds), 0 otherwise.
 pub const CHECK_DOWN_ACROSS_FLEET: &str = "health_check_down_across_fleet";
 /// Questions to peers about a failing shared check, by answer: `up`, `down`, `none`.
@@ -89,6 +96,10 @@ pub(crate) fn record_state(state: &State) {
     }
     for (name, component) in &state.components {
         gauge!(CHECK_STATUS, "check" => name.to_owned()).set(status_value(component.status()));
+        gauge!(CHECK_FLAPPING, "check" => name.to_owned())
+            .set(f64::from(u8::from(component.is_flapping())));
+        gauge!(CHECK_CRITICAL, "check" => name.to_owned())
+            .set(f64::from(u8::from(component.is_critical())));
     }
 }
 
@@ -139,6 +150,14 @@ fn describe() {
         "Verdict of each health probe: 1 passing (ok or degraded, HTTP 200), 0 failing (HTTP 503)."
     );
     describe_gauge!(
+        CHECK_FLAPPING,
+        "Each health check and manual component: 1 while it flaps (changes status too often), 0 otherwise."
+    );
+    describe_gauge!(
+        CHECK_CRITICAL,
+        "Each health check and manual component: 1 when its failure fails the probes it counts for, 0 when it only degrades them."
+    );
+    describe_gauge!(
         CHECK_DOWN_ACROSS_FLEET,
         "Each shared health check: 1 down here and across the fleet (readiness holds), 0 otherwise."
     );
@@ -160,7 +179,8 @@ mod tests {
     use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 
     use super::*;
-    use crate::model::component::{ComponentKind, Thresholds};
+    use crate::model::component::ComponentKind;
+    use crate::model::thresholds::Thresholds;
 
     const THRESHOLDS: Thresholds = Thresholds::counts(3, 1);
 

@@ -8,11 +8,12 @@ use super::composition::compose;
 use super::{Details, Fleetwide, Health};
 use crate::checks::{Check, NamedCheck};
 use crate::engine::Scheduled;
-use crate::model::component::{Component, ComponentKind, Thresholds};
+use crate::model::component::{Component, ComponentKind};
 use crate::model::group::Group;
 use crate::model::meta::Meta;
 use crate::model::probe::Probe;
 use crate::model::state::State;
+use crate::model::thresholds::Thresholds;
 
 /// Configures a [`Health`]. Created by [`Health::builder`].
 ///

@@ -1,26 +1,30 @@
 //! The clock: what time changes by itself (a check result turning stale, a maintenance
-//! window ending), applied when it happens.
+//! window ending, a flapping component settling), applied when it happens.
 
 use std::sync::atomic::Ordering;
 
 use tokio::time::Instant;
 
 use super::Health;
-use crate::model::transition::Transition;
 
 impl Health {
     /// Apply what time has changed: checks whose last result is too old turn `down`, a
-    /// maintenance window that is over lifts. A published snapshot that expired is replaced
+    /// maintenance window that is over lifts, a flapping component that has settled is no
+    /// longer flapping. A published snapshot that expired is replaced
     /// even when nothing did.
     pub(super) fn expire(&self) {
         self.update(|state| {
             let now = Instant::now();
             let mut changed = false;
+            let rule = state.history;
             for (name, component) in &mut state.components {
                 let from = component.status;
                 if component.expire(now) {
-                    let error = component.error.as_deref();
-                    self.announce(Transition::new(name, from, component.status, error));
+                    self.announce(component.changed(name, from, now, rule));
+                    changed = true;
+                }
+                if component.flapping.settle(now, rule.flap) {
+                    tracing::info!(name, "health: {name} no longer flapping");
                     changed = true;
                 }
             }

@@ -4,7 +4,7 @@ use super::Health;
 use crate::model::component::{Component, ComponentKind};
 use crate::model::probe_set::ProbeSet;
 use crate::model::status::ComponentStatus;
-use crate::model::transition::Transition;
+use tokio::time::Instant;
 
 impl Health {
     /// Mark a manual component (e.g. `"queue-consumer"`) passing. A name not registered with
@@ -61,14 +61,15 @@ impl Health {
                     .entry(name.to_owned())
                     .or_insert_with(|| Component::new(ComponentKind::Manual, true)),
             };
-            if component.status != status {
-                let transition = Transition::new(name, component.status, status, error.as_deref());
-                self.announce(transition);
-            }
-            let changed = component.status != status || component.error != error;
+            let from = component.status;
+            let changed = from != status || component.error != error;
             component.ever_up |= status.is_up();
             component.status = status;
             component.error = error;
+            if from != status {
+                let transition = component.changed(name, from, Instant::now(), state.history);
+                self.announce(transition);
+            }
             changed
         });
     }

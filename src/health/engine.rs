@@ -10,7 +10,6 @@ use crate::checks::CheckError;
 use crate::engine::{self, Next, Outcome, Report, Scheduled};
 use crate::model::component::Component;
 use crate::model::status::ComponentStatus;
-use crate::model::transition::Transition;
 
 impl Health {
     /// Start the background engine on the current tokio runtime: every registered check
@@ -109,8 +108,7 @@ impl Health {
             #[cfg(feature = "metrics")]
             crate::metrics::record_result(&check.name, component);
             if change.status {
-                let error = component.error.as_deref();
-                self.announce(Transition::new(&check.name, from, component.status, error));
+                self.announce(component.changed(&check.name, from, now, state.history));
             } else if component.status.is_up() && component.consecutive_failures == 1 {
                 // A streak of failures below the threshold: said once, when it begins; the
                 // transition says the rest if it reaches the threshold.

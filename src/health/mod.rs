@@ -20,6 +20,7 @@ mod details;
 mod engine;
 #[cfg(feature = "fleet")]
 mod fleet;
+mod history;
 mod instance;
 mod lifecycle;
 mod lint;

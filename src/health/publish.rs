@@ -2,6 +2,7 @@
 //! component's change of status a [`Transition`] for every listener.
 
 use std::sync::{Arc, PoisonError};
+use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 
@@ -87,23 +88,49 @@ impl Health {
         }
     }
 
-    /// Log a transition (`info` when recovering, `warn` with the error when failing) and
-    /// tell the listeners.
+    /// Log a transition (`info` when recovering, `warn` with the error when failing, each
+    /// marked `(flapping)` while the component flaps; `warn` once when it starts flapping)
+    /// and tell the listeners.
     pub(super) fn announce(&self, transition: Transition) {
         let name = &transition.name;
+        let flapping = if transition.flapping {
+            " (flapping)"
+        } else {
+            ""
+        };
+        let lasted = humantime::format_duration(whole_seconds(transition.lasted));
+        let from = transition.from;
         match transition.to {
-            ComponentStatus::Up => {
-                tracing::info!(name, from = %transition.from, "health: {name} is up");
-            }
+            ComponentStatus::Up => tracing::info!(
+                name,
+                %from,
+                flapping = transition.flapping,
+                "health: {name} is up{flapping}, after {lasted} {from}"
+            ),
             to => tracing::warn!(
                 name,
-                from = %transition.from,
+                %from,
+                flapping = transition.flapping,
                 error = transition.error.as_deref().unwrap_or(""),
-                "health: {name} is {to}"
+                "health: {name} is {to}{flapping}, after {lasted} {from}"
             ),
+        }
+        if transition.started_flapping {
+            tracing::warn!(
+                name,
+                "health: {name} is flapping: it changes status too often"
+            );
         }
         // No listener is fine.
         let _ = self.inner.transitions.send(transition);
+    }
+}
+
+/// `duration` in whole seconds (under a second: in whole milliseconds), for log lines.
+fn whole_seconds(duration: Duration) -> Duration {
+    match duration.as_secs() {
+        0 => Duration::from_millis(duration.subsec_millis().into()),
+        secs => Duration::from_secs(secs),
     }
 }
 

@@ -32,7 +32,7 @@ pub struct Snapshot {
     pub(crate) version: u64,
     pub(crate) bodies: Bodies,
     /// When something turns by itself: the oldest check result stops vouching for its
-    /// check, or a maintenance window ends.
+    /// check, a maintenance window ends, or a flapping component settles.
     pub(crate) expires_at: Option<Instant>,
 }
 
@@ -40,10 +40,12 @@ impl Snapshot {
     pub(crate) fn new(state: State, version: u64) -> Self {
         let bodies = Bodies::new(&state);
         let maintenance_until = state.lifecycle.maintenance.as_ref().and_then(|m| m.until);
+        let flap = state.history.flap;
         let expires_at = state
             .components
             .values()
-            .filter_map(|component| component.fresh_until)
+            .flat_map(|component| [component.fresh_until, component.flapping.settles_at(flap)])
+            .flatten()
             .chain(maintenance_until)
             .min();
         Snapshot {
@@ -147,16 +149,16 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::Format;
+    use crate::render::Variant;
 
     #[test]
     fn bodies_follow_the_state() {
         let mut state = State::default();
         let status = |snapshot: &Snapshot| {
-            let body =
-                snapshot
-                    .bodies
-                    .get(&snapshot.state, Probe::Startup.into(), Format::Json, false);
+            let startup = Probe::Startup.into();
+            let body = snapshot
+                .bodies
+                .get(&snapshot.state, startup, Variant::DEFAULT);
             body.passing
         };
         assert!(!status(&Snapshot::new(state.clone(), 0)));

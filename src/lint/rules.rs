@@ -120,7 +120,8 @@ mod tests {
 
     use super::*;
     use crate::lint::settings::ProbeSettings;
-    use crate::model::component::{Component, ComponentKind, Thresholds};
+    use crate::model::component::{Component, ComponentKind};
+    use crate::model::thresholds::Thresholds;
 
     /// A critical check `db`, required for startup, with `timeout`, a 5 s interval, down
     /// after three failures and up after two successes.

@@ -1,12 +1,17 @@
 //! [`Component`]: one named part of the service's health, and how results move its status.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use super::flapping::Flapping;
 use super::fleet::FleetView;
+use super::history::{History, HistoryEntry, HistoryRule};
 use super::probe_set::ProbeSet;
 use super::status::ComponentStatus;
+use super::thresholds::Thresholds;
+use super::transition::Transition;
 
 /// Where a component's status comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,49 +51,11 @@ pub struct Component {
     pub(crate) shared: bool,
     /// While a shared check's last result failed: what the peers said.
     pub(crate) fleet: Option<FleetView>,
-}
-
-/// What it takes to change a check's status: results in a row, or, when set, how long a
-/// streak of them has lasted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Thresholds {
-    /// Failures in a row that turn a passing check down, unless `down_after` is set.
-    pub(crate) failures: u32,
-    /// Successes in a row that turn a check up, unless `up_after` is set.
-    pub(crate) successes: u32,
-    /// Instead of `failures`: how long a passing check's failures in a row must last.
-    pub(crate) down_after: Option<Duration>,
-    /// Instead of `successes`: how long a check's successes in a row must last.
-    pub(crate) up_after: Option<Duration>,
-}
-
-impl Thresholds {
-    /// Count rules only: down after `failures` failures in a row, up after `successes`
-    /// successes in a row.
-    pub(crate) const fn counts(failures: u32, successes: u32) -> Self {
-        Thresholds {
-            failures,
-            successes,
-            down_after: None,
-            up_after: None,
-        }
-    }
-
-    /// Whether a passing check's streak of `failures` failures, `lasted` long, turns it down.
-    fn turns_down(&self, failures: u32, lasted: Duration) -> bool {
-        match self.down_after {
-            Some(down_after) => lasted >= down_after,
-            None => failures >= self.failures,
-        }
-    }
-
-    /// Whether a streak of `successes` successes, `lasted` long, turns a check up.
-    fn turns_up(&self, successes: u32, lasted: Duration) -> bool {
-        match self.up_after {
-            Some(up_after) => lasted >= up_after,
-            None => successes >= self.successes,
-        }
-    }
+    /// Since when it has had its status (since registration, before the first change).
+    pub(crate) since: Instant,
+    /// Its last status changes: shared with the published snapshots until the next one.
+    pub(crate) history: Arc<History>,
+    pub(crate) flapping: Flapping,
 }
 
 /// What a result did to a component.
@@ -119,6 +86,9 @@ impl Component {
             component_type: "component".to_owned(),
             shared: false,
             fleet: None,
+            since: Instant::now(),
+            history: Arc::default(),
+            flapping: Flapping::default(),
         }
     }
 
@@ -190,6 +160,45 @@ impl Component {
     /// When the last check run finished (checks only).
     pub fn last_checked(&self) -> Option<SystemTime> {
         self.last_checked
+    }
+
+    /// Whether it changes status too often: at least 5 changes within 10 minutes by
+    /// default ([`HealthBuilder::flap_detection`](crate::health::HealthBuilder::flap_detection)),
+    /// until a whole window passes without one.
+    pub fn is_flapping(&self) -> bool {
+        self.flapping.is_flapping()
+    }
+
+    /// Its last status changes, oldest first: 20 by default
+    /// ([`HealthBuilder::history_length`](crate::health::HealthBuilder::history_length)).
+    pub fn history(&self) -> impl ExactSizeIterator<Item = &HistoryEntry> {
+        self.history.entries()
+    }
+
+    /// Note that its status just changed from `from`, at `now`: into its history and its
+    /// flap detection, by `rule`. Returns the transition to tell listeners.
+    pub(crate) fn changed(
+        &mut self,
+        name: &str,
+        from: ComponentStatus,
+        now: Instant,
+        rule: HistoryRule,
+    ) -> Transition {
+        let lasted = now.saturating_duration_since(self.since);
+        self.since = now;
+        let error = self.error.as_deref().filter(|_| !self.status.is_up());
+        let entry = HistoryEntry::new(SystemTime::now(), from, self.status, lasted, error);
+        Arc::make_mut(&mut self.history).push(entry, rule.length);
+        let started_flapping = self.flapping.change(now, rule.flap);
+        Transition {
+            name: name.to_owned(),
+            from,
+            to: self.status,
+            error: error.map(str::to_owned),
+            lasted,
+            flapping: self.flapping.is_flapping(),
+            started_flapping,
+        }
     }
 
     /// Apply one check result, `Ok` or the failure's message, that arrived at `now`.
@@ -332,68 +341,5 @@ mod tests {
         assert!(c.is_down_across_the_fleet());
         assert!(c.expire(now));
         assert!(!c.is_down_across_the_fleet(), "a stale view holds nothing");
-    }
-
-    /// Instants `n` seconds from now, for results on a timeline.
-    fn seconds_from_now() -> impl Fn(u64) -> Instant {
-        let start = Instant::now();
-        move |seconds| start + Duration::from_secs(seconds)
-    }
-
-    #[test]
-    fn down_after_replaces_the_failure_count() {
-        let rule = Thresholds {
-            down_after: Some(Duration::from_secs(10)),
-            ..Thresholds::counts(3, 1)
-        };
-        let at = seconds_from_now();
-        let mut c = Component::new(ComponentKind::Check, true);
-        record_at(&mut c, true, rule, at(0));
-        assert_eq!(c.status(), ComponentStatus::Up);
-        // Five failures over 9 s: more than three, not yet 10 s.
-        for secs in [1, 3, 5, 7, 10] {
-            record_at(&mut c, false, rule, at(secs));
-        }
-        assert_eq!(c.status(), ComponentStatus::Up, "failing for 9 s");
-        assert!(record_at(&mut c, false, rule, at(11)).status);
-        assert_eq!(c.status(), ComponentStatus::Down, "failing for 10 s");
-
-        // A success ends the streak: the next one starts from its own first failure.
-        record_at(&mut c, true, rule, at(12));
-        record_at(&mut c, false, rule, at(13));
-        record_at(&mut c, false, rule, at(22));
-        assert_eq!(c.status(), ComponentStatus::Up, "failing for 9 s");
-        // From unknown, the first failure still turns it down at once.
-        let mut fresh = Component::new(ComponentKind::Check, true);
-        assert!(record_at(&mut fresh, false, rule, at(23)).status);
-    }
-
-    #[test]
-    fn up_after_replaces_the_success_count_from_unknown_and_down() {
-        let rule = Thresholds {
-            up_after: Some(Duration::from_secs(10)),
-            ..Thresholds::counts(1, 1)
-        };
-        let at = seconds_from_now();
-        let mut c = Component::new(ComponentKind::Check, true);
-        record_at(&mut c, true, rule, at(0));
-        record_at(&mut c, true, rule, at(9));
-        assert_eq!(c.status(), ComponentStatus::Unknown, "passing for 9 s");
-        record_at(&mut c, true, rule, at(10));
-        assert_eq!(c.status(), ComponentStatus::Up, "passing for 10 s");
-
-        record_at(&mut c, false, rule, at(11));
-        assert_eq!(c.status(), ComponentStatus::Down);
-        record_at(&mut c, true, rule, at(12));
-        record_at(&mut c, false, rule, at(20));
-        record_at(&mut c, true, rule, at(21));
-        record_at(&mut c, true, rule, at(30));
-        assert_eq!(
-            c.status(),
-            ComponentStatus::Down,
-            "the failure restarted the streak"
-        );
-        record_at(&mut c, true, rule, at(31));
-        assert_eq!(c.status(), ComponentStatus::Up);
     }
 }

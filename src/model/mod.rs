@@ -8,8 +8,10 @@
 //! read it.
 
 pub(crate) mod component;
+pub(crate) mod flapping;
 pub(crate) mod fleet;
 pub(crate) mod group;
+pub(crate) mod history;
 pub(crate) mod lifecycle;
 pub(crate) mod meta;
 pub(crate) mod path;
@@ -19,11 +21,13 @@ pub(crate) mod scope;
 pub(crate) mod state;
 pub(crate) mod status;
 pub(crate) mod target;
+pub(crate) mod thresholds;
 pub(crate) mod transition;
 
 pub use component::{Component, ComponentKind};
 pub use fleet::FleetView;
 pub use group::Group;
+pub use history::HistoryEntry;
 pub use probe::Probe;
 pub use probe_set::ProbeSet;
 pub use status::{ComponentStatus, Status};

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::component::Component;
 use super::group::Group;
+use super::history::HistoryRule;
 use super::lifecycle::Lifecycle;
 use super::meta::Meta;
 use super::probe::Probe;
@@ -22,6 +23,8 @@ pub(crate) struct State {
     /// Per built-in probe ([`Probe::index`]): whether `degraded` answers 503.
     pub(crate) fail_when_degraded: [bool; Probe::ALL.len()],
     pub(crate) meta: Arc<Meta>,
+    /// How much of each component's past to keep, and when it is flapping.
+    pub(crate) history: HistoryRule,
 }
 
 impl State {

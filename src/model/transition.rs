@@ -1,12 +1,14 @@
 //! [`Transition`]: one component changing status, for listeners.
 
+use std::time::Duration;
+
 use super::status::ComponentStatus;
 
 /// A component changed status. Received from
 /// [`Health::transitions`](crate::health::Health::transitions).
 ///
 /// Every transition is also logged through `tracing`: `info` when a component comes up,
-/// `warn` (with the error text) when it goes down.
+/// `warn` (with the error text) when it goes down, with `(flapping)` while it flaps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Transition {
@@ -18,20 +20,10 @@ pub struct Transition {
     pub to: ComponentStatus,
     /// The error behind a failing status, if any (never shown in public bodies by default).
     pub error: Option<String>,
-}
-
-impl Transition {
-    pub(crate) fn new(
-        name: &str,
-        from: ComponentStatus,
-        to: ComponentStatus,
-        error: Option<&str>,
-    ) -> Self {
-        Transition {
-            name: name.to_owned(),
-            from,
-            to,
-            error: error.map(str::to_owned),
-        }
-    }
+    /// How long the status before lasted.
+    pub lasted: Duration,
+    /// Whether the component is flapping (changing status too often) after this change.
+    pub flapping: bool,
+    /// Whether this change is the one that made it flapping.
+    pub started_flapping: bool,
 }
