@@ -4,15 +4,16 @@ use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
 
 use super::config::Config;
-use super::negotiate::prefers_health_json;
+use super::negotiate::negotiate;
 use super::paths::Route;
 use super::view::View;
 use crate::health::ProbeRequest;
 use crate::model::fleet::{INSTANCE_HEADER, LAST_RESULT_HEADER};
+use crate::model::probe::Probe;
 use crate::model::scope::Scope;
 use crate::model::state::State;
 use crate::model::target::Target;
-use crate::render::{Format, render};
+use crate::render::{Format, Variant, render};
 
 /// The response to a `GET` (or, with `head`, a `HEAD`) on a health path. Reads the
 /// published snapshot; renders per request only for `?exclude=` and `/<path>/<name>` (pure
@@ -26,16 +27,20 @@ pub(crate) fn answer<B>(
     head: bool,
 ) -> Response<Bytes> {
     let view = View::parse(request.uri().query());
-    let format = if view.verbose {
-        Format::Verbose
-    } else if prefers_health_json(request.headers()) {
-        Format::HealthJson
-    } else {
-        Format::Json
+    // The status page is the combined probe's, for the whole service.
+    let page = route.target == Target::Probe(Probe::Combined) && route.component.is_none();
+    let format = match view.verbose {
+        true => Format::Verbose,
+        false => negotiate(request.headers(), page),
     };
     let health = &config.health;
     let headers = &config.headers;
-    let reveal = health.details().reveal(&ProbeRequest::new(request));
+    let variant = Variant {
+        format,
+        reveal: health.details().reveal(&ProbeRequest::new(request)),
+        // The page always shows it.
+        history: view.history && format != Format::Html,
+    };
     health.with_snapshot(|snapshot| {
         let state = &snapshot.state;
         let scope = match route.component {
@@ -44,13 +49,12 @@ pub(crate) fn answer<B>(
             }
             Some(name) => Scope::Only(name),
             None if view.is_plain() => {
-                let body = snapshot.bodies.get(state, route.target, format, reveal);
+                let body = snapshot.bodies.get(state, route.target, variant);
                 return headers.answer(body, head);
             }
             None => Scope::Exclude(&view.exclude),
         };
-        let mut response =
-            headers.answer(&render(state, route.target, scope, format, reveal), head);
+        let mut response = headers.answer(&render(state, route.target, scope, variant), head);
         if let Scope::Only(name) = scope {
             let headers = response.headers_mut();
             headers.insert(INSTANCE_HEADER, config.instance.clone());

@@ -1,57 +1,64 @@
-//! Content negotiation: does a request's `Accept` prefer `application/health+json`?
+//! Content negotiation: which body format a request's `Accept` prefers.
 
 use http::HeaderMap;
 use http::header::ACCEPT;
 
-const HEALTH_JSON: &str = "application/health+json";
+use crate::render::Format;
 
-/// Whether `Accept` names `application/health+json` with a quality above zero and at least
-/// that of an explicit `application/json`. Wildcards never select it, and a malformed header
-/// selects the default format.
-pub(crate) fn prefers_health_json(headers: &HeaderMap) -> bool {
+/// The format `Accept` prefers among the crate's JSON (the default), `application/health+json`
+/// and, where `html` says the path has a page, `text/html`. Only media types named
+/// explicitly with a quality above zero count: wildcards (curl's `*/*`, a kubelet's) keep
+/// JSON, and a malformed header selects the default. The highest quality wins; on a tie
+/// health+json goes before JSON, and JSON before HTML.
+pub(crate) fn negotiate(headers: &HeaderMap, html: bool) -> Format {
     let values = || {
         headers
             .get_all(ACCEPT)
             .iter()
             .filter_map(|v| v.to_str().ok())
     };
-    // The common case, no mention of it at all, costs one scan.
+    // The common case, neither named at all, costs one scan.
     let mentions = |value: &str| {
-        let needle = b"health+json";
-        value
-            .as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+        let contains = |needle: &[u8]| {
+            value
+                .as_bytes()
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle))
+        };
+        contains(b"health+json") || (html && contains(b"text/html"))
     };
     if !values().any(mentions) {
-        return false;
+        return Format::Json;
     }
-    let mut health_json: Option<f32> = None;
-    let mut json: Option<f32> = None;
+    // The highest quality each candidate is named with: health+json, JSON, HTML.
+    let mut quality: [Option<f32>; 3] = [None; 3];
     for value in values() {
         for range in value.split(',') {
             let mut parts = range.split(';');
             let media = parts.next().unwrap_or("").trim();
-            let quality = parts
+            let q = parts
                 .filter_map(|param| param.split_once('='))
                 .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
                 .map_or(Some(1.0), |(_, q)| parse_quality(q.trim()));
-            let Some(quality) = quality else { continue };
-            let slot = if media.eq_ignore_ascii_case(HEALTH_JSON) {
-                &mut health_json
-            } else if media.eq_ignore_ascii_case("application/json") {
-                &mut json
-            } else {
-                continue;
+            let Some(q) = q else { continue };
+            let slot = match media {
+                _ if media.eq_ignore_ascii_case("application/health+json") => 0,
+                _ if media.eq_ignore_ascii_case("application/json") => 1,
+                _ if html && media.eq_ignore_ascii_case("text/html") => 2,
+                _ => continue,
             };
-            *slot = Some(slot.map_or(quality, |q: f32| q.max(quality)));
+            quality[slot] = Some(quality[slot].map_or(q, |seen: f32| seen.max(q)));
         }
     }
-    match (health_json, json) {
-        (Some(h), Some(j)) => h > 0.0 && h >= j,
-        (Some(h), None) => h > 0.0,
-        _ => false,
+    let candidates = [Format::HealthJson, Format::Json, Format::Html];
+    let mut best = (Format::Json, 0.0);
+    for (format, q) in candidates.into_iter().zip(quality) {
+        // Strictly better only: an earlier candidate wins a tie.
+        if let Some(q) = q.filter(|&q| q > best.1) {
+            best = (format, q);
+        }
     }
+    best.0
 }
 
 /// An RFC 9110 quality value: 0 to 1, at most three decimals.
@@ -66,12 +73,16 @@ mod tests {
     use super::*;
     use http::HeaderValue;
 
-    fn prefers(accept: &[&[u8]]) -> bool {
+    fn format(accept: &[&[u8]], html: bool) -> Format {
         let mut headers = HeaderMap::new();
         for value in accept {
             headers.append(ACCEPT, HeaderValue::from_bytes(value).unwrap());
         }
-        prefers_health_json(&headers)
+        negotiate(&headers, html)
+    }
+
+    fn prefers(accept: &[&[u8]]) -> bool {
+        format(accept, false) == Format::HealthJson
     }
 
     #[test]
@@ -99,6 +110,39 @@ mod tests {
     }
 
     #[test]
+    fn browsers_get_the_page_where_there_is_one() {
+        let chromium: &[u8] = b"text/html,application/xhtml+xml,application/xml;q=0.9,\
+            image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
+        let firefox: &[u8] = b"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        for browser in [chromium, firefox] {
+            assert_eq!(format(&[browser], true), Format::Html);
+            assert_eq!(format(&[browser], false), Format::Json, "no page there");
+        }
+        assert_eq!(format(&[b"*/*"], true), Format::Json, "curl");
+        assert_eq!(format(&[], true), Format::Json);
+        assert_eq!(format(&[b"application/json"], true), Format::Json);
+        assert_eq!(format(&[b"text/*"], true), Format::Json);
+        assert_eq!(
+            format(&[b"application/health+json"], true),
+            Format::HealthJson
+        );
+        assert_eq!(
+            format(&[b"text/html, application/health+json;q=0.2"], true),
+            Format::Html
+        );
+        assert_eq!(
+            format(&[b"text/html;q=0.5, application/json"], true),
+            Format::Json
+        );
+        assert_eq!(
+            format(&[b"application/json, text/html"], true),
+            Format::Json,
+            "a tie"
+        );
+        assert_eq!(format(&[b"text/html;q=0"], true), Format::Json);
+    }
+
+    #[test]
     fn malformed_headers_choose_the_default() {
         assert!(!prefers(&[b"application/health+json;q=2"]));
         assert!(!prefers(&[b"application/health+json;q=abc"]));
@@ -109,5 +153,6 @@ mod tests {
             b"application/health+json;q=",
             b"application/health+json"
         ]));
+        assert_eq!(format(&[b"text/html;q=7"], true), Format::Json);
     }
 }

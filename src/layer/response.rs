@@ -2,13 +2,23 @@
 //! health response carries, `404` for an unknown component, `405` for other methods.
 
 use bytes::Bytes;
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{
+    ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    X_CONTENT_TYPE_OPTIONS,
+};
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
 use crate::render::{Body, Format};
 
 const GET_HEAD: HeaderValue = HeaderValue::from_static("GET, HEAD");
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+/// The status page's policy: nothing loads or runs but its own inline style (no script at
+/// all), and no other site may frame it.
+const PAGE_POLICY: HeaderValue = HeaderValue::from_static(
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; \
+     frame-ancestors 'none'",
+);
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
 const METHOD_NOT_ALLOWED: &[u8] = br#"{"status":"error","error":"method not allowed"}"#;
 const NO_SUCH_COMPONENT: &[u8] = br#"{"status":"error","error":"no such check"}"#;
 
@@ -26,18 +36,23 @@ pub(crate) struct Headers {
 
 impl Default for Headers {
     fn default() -> Self {
-        let map = |format: Format, capacity: usize| {
-            let mut headers = HeaderMap::with_capacity(capacity);
+        let map = |format: Format, room: usize| {
+            let page = format == Format::Html;
+            let mut headers = HeaderMap::with_capacity(if page { 4 + room } else { 2 + room });
             headers.insert(CONTENT_TYPE, content_type(format));
             headers.insert(CACHE_CONTROL, NO_STORE);
+            if page {
+                headers.insert(CONTENT_SECURITY_POLICY, PAGE_POLICY);
+                headers.insert(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+            }
             headers
         };
         Headers {
-            get: Format::ALL.map(|format| map(format, 2)),
+            get: Format::ALL.map(|format| map(format, 0)),
             head: Format::ALL.map(|format| {
-                // Room for more than its three headers: `HeaderMap::insert` reserves a slot
-                // before it finds the key, and a full map would grow on every answer.
-                let mut headers = map(format, 4);
+                // Room for more than its headers: `HeaderMap::insert` reserves a slot before
+                // it finds the key, and a full map would grow on every answer.
+                let mut headers = map(format, 2);
                 headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
                 headers
             }),
@@ -115,6 +130,7 @@ fn content_type(format: Format) -> HeaderValue {
         Format::Json => HeaderValue::from_static("application/json"),
         Format::HealthJson => HeaderValue::from_static("application/health+json"),
         Format::Verbose => HeaderValue::from_static("text/plain; charset=utf-8"),
+        Format::Html => HeaderValue::from_static("text/html; charset=utf-8"),
     }
 }
 

@@ -1,10 +1,12 @@
-//! The query parameters a health path understands: `verbose` and `exclude`.
+//! The query parameters a health path understands: `verbose`, `history` and `exclude`.
 
 /// What a request's query asks of a probe.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct View<'a> {
     /// `?verbose`: the kube-apiserver style plain-text listing.
     pub(crate) verbose: bool,
+    /// `?history`: each component's last status changes in the JSON formats.
+    pub(crate) history: bool,
     /// `?exclude=name` (repeatable): components left out of the verdict.
     pub(crate) exclude: Vec<&'a str>,
 }
@@ -21,6 +23,7 @@ impl<'a> View<'a> {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
                 "verbose" => view.verbose = !matches!(value, "0" | "false"),
+                "history" => view.history = !matches!(value, "0" | "false"),
                 "exclude" if !value.is_empty() && !view.exclude.contains(&value) => {
                     view.exclude.push(value);
                 }
@@ -47,6 +50,9 @@ mod tests {
         assert!(View::parse(Some("verbose=1")).verbose);
         assert!(View::parse(Some("x=1&verbose=true")).verbose);
         assert!(!View::parse(Some("verbose=0")).verbose);
+        assert!(View::parse(Some("history")).history);
+        assert!(View::parse(Some("verbose&history=1")).history);
+        assert!(!View::parse(Some("history=false")).history);
         let view = View::parse(Some(
             "exclude=redis&exclude=db&exclude=redis&exclude=&&=&exclude",
         ));

@@ -2,13 +2,13 @@
 
 use std::sync::OnceLock;
 
-use super::{Body, Format, render};
+use super::{Body, Variant, render};
 use crate::model::scope::Scope;
 use crate::model::state::State;
 use crate::model::target::Target;
 
-/// Every body for one state: target (probe or group) × format × details, for the whole
-/// scope.
+/// Every body for one state: target (probe or group) × [`Variant`] (format, details,
+/// history), for the whole scope.
 #[derive(Debug)]
 pub(crate) struct Bodies {
     bodies: Box<[OnceLock<Body>]>,
@@ -17,26 +17,26 @@ pub(crate) struct Bodies {
 impl Bodies {
     /// Render the default bodies (JSON, details withheld) at once; the rest on first use.
     pub(crate) fn new(state: &State) -> Self {
-        let count = state.targets().count() * Format::ALL.len() * 2;
+        let count = state.targets().count() * Variant::COUNT;
         let bodies = Bodies {
             bodies: (0..count).map(|_| OnceLock::new()).collect(),
         };
         for target in state.targets() {
-            let body = render(state, target, Scope::All, Format::Json, false);
-            let _ = bodies.bodies[Self::index(target, Format::Json, false)].set(body);
+            let body = render(state, target, Scope::All, Variant::DEFAULT);
+            let _ = bodies.bodies[Self::index(target, Variant::DEFAULT)].set(body);
         }
         bodies
     }
 
-    fn index(target: Target, format: Format, reveal: bool) -> usize {
-        (target.index() * Format::ALL.len() + format.index()) * 2 + usize::from(reveal)
+    fn index(target: Target, variant: Variant) -> usize {
+        target.index() * Variant::COUNT + variant.index()
     }
 
-    /// The body for `target` in `format`, rendered from `state` (the state these bodies
+    /// The `variant` body for `target`, rendered from `state` (the state these bodies
     /// belong to) on first use.
-    pub(crate) fn get(&self, state: &State, target: Target, format: Format, reveal: bool) -> &Body {
-        self.bodies[Self::index(target, format, reveal)]
-            .get_or_init(|| render(state, target, Scope::All, format, reveal))
+    pub(crate) fn get(&self, state: &State, target: Target, variant: Variant) -> &Body {
+        self.bodies[Self::index(target, variant)]
+            .get_or_init(|| render(state, target, Scope::All, variant))
     }
 }
 
@@ -44,12 +44,13 @@ impl Bodies {
 mod tests {
     use super::*;
     use crate::model::probe::Probe;
+    use crate::render::Format;
 
     #[test]
     fn bodies_follow_the_state_and_carry_their_length() {
         let mut state = State::default();
         let bodies = Bodies::new(&state);
-        let startup = bodies.get(&state, Probe::Startup.into(), Format::Json, false);
+        let startup = bodies.get(&state, Probe::Startup.into(), Variant::DEFAULT);
         assert!(!startup.passing);
         assert_eq!(
             startup.bytes.as_ref(),
@@ -58,7 +59,11 @@ mod tests {
         assert_eq!(startup.length, startup.bytes.len().to_string());
         state.lifecycle.started = true;
         let bodies = Bodies::new(&state);
-        let startup = bodies.get(&state, Probe::Startup.into(), Format::Verbose, false);
+        let verbose = Variant {
+            format: Format::Verbose,
+            ..Variant::DEFAULT
+        };
+        let startup = bodies.get(&state, Probe::Startup.into(), verbose);
         assert!(startup.passing);
         assert_eq!(startup.format, Format::Verbose);
     }

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
+use super::history::History;
 use super::subject::Subject;
 use crate::model::component::Component;
 use crate::model::status::Status;
@@ -32,14 +33,19 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     if subject.has_listing() {
         let checks: Map<String, Value> = subject
             .listed()
-            .map(|(name, component)| (name.to_owned(), json!([entry(component, reveal)])))
+            .map(|(name, component)| {
+                let entry = entry(component, reveal, subject.history);
+                (name.to_owned(), json!([entry]))
+            })
             .collect();
         body.insert("checks".into(), checks.into());
     }
     Bytes::from(serde_json::to_vec(&Value::Object(body)).unwrap_or_default())
 }
 
-fn entry(component: &Component, reveal: bool) -> Value {
+/// One component's entry; beyond the draft's fields, `flapping` while it flaps and its
+/// `history` when asked (`?history`).
+fn entry(component: &Component, reveal: bool, history: bool) -> Value {
     let status = match (component.status().is_up(), component.is_critical()) {
         (true, _) => "pass",
         (false, true) => "fail",
@@ -61,6 +67,13 @@ fn entry(component: &Component, reveal: bool) -> Value {
     }
     if let Some(error) = component.error().filter(|_| reveal) {
         entry.insert("output".into(), error.into());
+    }
+    if component.is_flapping() {
+        entry.insert("flapping".into(), true.into());
+    }
+    if history {
+        let history = serde_json::to_value(History { component, reveal }).unwrap_or_default();
+        entry.insert("history".into(), history);
     }
     Value::Object(entry)
 }

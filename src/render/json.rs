@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use super::history::History;
 use super::subject::Subject;
 use crate::model::component::Component;
 use crate::model::probe::Probe;
@@ -46,8 +47,9 @@ impl Serialize for Checks<'_> {
     }
 }
 
-/// One component's entry. When details are revealed: its error text, and in the combined
-/// body the probes and groups it counts for.
+/// One component's entry: status, critical, `flapping` while it flaps, `history` when asked
+/// (`?history`). When details are revealed: its error text, and in the combined body the
+/// probes and groups it counts for.
 struct Entry<'a> {
     subject: Subject<'a>,
     name: &'a str,
@@ -70,6 +72,9 @@ impl Serialize for Entry<'_> {
         if let Some(error) = error {
             map.serialize_entry("error", error)?;
         }
+        if component.is_flapping() {
+            map.serialize_entry("flapping", &true)?;
+        }
         // What the peers said, while it is down here (a failure under the threshold leaves
         // it up, and the body says nothing of the peers then).
         if let Some(fleet) = component.fleet().filter(|_| !component.status().is_up()) {
@@ -87,6 +92,9 @@ impl Serialize for Entry<'_> {
                 "probes",
                 &probes.into_iter().chain(groups).collect::<Vec<_>>(),
             )?;
+        }
+        if subject.history {
+            map.serialize_entry("history", &History { component, reveal })?;
         }
         map.end()
     }

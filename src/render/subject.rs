@@ -17,6 +17,8 @@ pub(super) struct Subject<'a> {
     pub(super) status: Status,
     pub(super) passing: bool,
     pub(super) reveal: bool,
+    /// Whether each listed component's history is shown.
+    pub(super) history: bool,
 }
 
 impl<'a> Subject<'a> {
@@ -29,7 +31,13 @@ impl<'a> Subject<'a> {
             status,
             passing: state.passes(target, status),
             reveal,
+            history: false,
         }
+    }
+
+    /// The same subject, showing each listed component's history or not.
+    pub(super) fn with_history(self, history: bool) -> Self {
+        Subject { history, ..self }
     }
 
     /// The built-in probe the body is for, if it is one.

@@ -40,10 +40,17 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
             (Some(failure), Some(fleet)) => Some(format!("{failure}; {fleet}")),
             (failure, _) => failure.map(str::to_owned),
         };
-        let name = match component.is_critical() {
-            true => name.to_owned(),
-            false => format!("{name} (non-critical)"),
+        let critical = if component.is_critical() {
+            ""
+        } else {
+            " (non-critical)"
         };
+        let flapping = if component.is_flapping() {
+            " (flapping)"
+        } else {
+            ""
+        };
+        let name = format!("{name}{critical}{flapping}");
         line(&mut text, &name, failure.as_deref());
     }
     if let Scope::Exclude(names) = scope {

@@ -1,0 +1,271 @@
+//! The status page for people: a self-contained HTML page (no script, no external asset)
+//! that reloads itself, readable on a phone, in light and dark.
+
+use std::fmt::{self, Write};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use super::escape::Escaped;
+use super::subject::Subject;
+use crate::model::component::Component;
+use crate::model::history::HistoryEntry;
+use crate::model::probe::Probe;
+use crate::model::status::ComponentStatus;
+
+/// Seconds between the page's reloads (`<meta http-equiv="refresh">`).
+pub(crate) const REFRESH_SECONDS: u32 = 5;
+
+/// The page's width of a timeline, in SVG user units.
+const TIMELINE_WIDTH: f64 = 300.0;
+
+const STYLE: &str = "\
+:root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--fg:#1d2330;--muted:#5d6675;\
+--line:#d9dde3;--ok:#1f8a3b;--down:#c62828;--degraded:#b26a00;--unknown:#7a828e}\
+@media (prefers-color-scheme:dark){:root{--bg:#12151b;--card:#1b2029;--fg:#e6e9ef;\
+--muted:#9aa3b2;--line:#2c3340;--ok:#3fb75f;--down:#ef5350;--degraded:#f0a43a;--unknown:#8b93a1}}\
+*{box-sizing:border-box}body{margin:0;padding:1rem;background:var(--bg);color:var(--fg);\
+font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}\
+header,main{max-width:72rem;margin:0 auto}h1{font-size:1.4rem;margin:.2rem 0 .6rem;\
+overflow-wrap:anywhere}h2{font-size:1.05rem;margin:0 0 .4rem;overflow-wrap:anywhere}\
+.badge{display:inline-block;padding:.05rem .55rem;border-radius:1rem;color:#fff;\
+font-size:.8rem;font-weight:600;vertical-align:middle;text-transform:uppercase}\
+.ok{background:var(--ok)}.down{background:var(--down)}.degraded,.flapping{background:var(--degraded)}\
+.unknown{background:var(--unknown)}.facts{display:flex;flex-wrap:wrap;gap:.3rem 1rem;\
+margin:.3rem 0;color:var(--muted)}.facts b{color:var(--fg);font-weight:600}\
+.reason{margin:.3rem 0;font-weight:600}\
+main{display:grid;grid-template-columns:repeat(auto-fill,minmax(19rem,1fr));gap:.8rem;margin-top:1rem}\
+section{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.8rem;\
+min-width:0}svg{display:block;width:100%;height:14px;margin:.5rem 0 .2rem;border-radius:3px}\
+svg .ok{fill:var(--ok)}svg .down{fill:var(--down)}svg .unknown{fill:var(--unknown)}\
+details{margin-top:.3rem}summary{cursor:pointer;color:var(--muted)}\
+ol{margin:.3rem 0 0;padding-left:1.2rem;font-size:.88rem}li{overflow-wrap:anywhere}\
+.error{overflow-wrap:anywhere;color:var(--down)}footer{max-width:72rem;margin:1rem auto 0;\
+color:var(--muted);font-size:.85rem}";
+
+pub(super) fn render(subject: &Subject<'_>) -> Bytes {
+    let mut page = String::with_capacity(4096);
+    // Writing into a String cannot fail.
+    let _ = write_page(&mut page, subject, SystemTime::now(), Instant::now());
+    Bytes::from(page)
+}
+
+fn write_page(
+    out: &mut String,
+    subject: &Subject<'_>,
+    now: SystemTime,
+    instant: Instant,
+) -> fmt::Result {
+    let state = subject.state;
+    let service = state.meta.service_id.as_deref().unwrap_or("service");
+    // Each verdict word has a badge class of the same name.
+    let word = subject.status.as_str();
+    write!(
+        out,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <meta http-equiv=\"refresh\" content=\"{REFRESH_SECONDS}\">\
+         <title>{word} · {service} health</title><style>{STYLE}</style></head><body><header>\
+         <h1><span class=\"badge {word}\">{word}</span> {service} health</h1>",
+        service = Escaped(service),
+    )?;
+    if let Some(reason) = subject.reason() {
+        write!(out, "<p class=\"reason\">{}</p>", Escaped(&reason))?;
+    }
+    let lifecycle = &state.lifecycle;
+    let yes_no = |yes: bool| if yes { "yes" } else { "no" };
+    write!(
+        out,
+        "<div class=\"facts\"><span>started <b>{}</b></span><span>draining <b>{}</b></span>\
+         <span>live <b>{}</b></span>",
+        yes_no(state.is_started()),
+        yes_no(lifecycle.draining),
+        yes_no(lifecycle.broken.is_none()),
+    )?;
+    if let Some(maintenance) = &lifecycle.maintenance {
+        write!(
+            out,
+            "<span>maintenance <b>{}</b>",
+            Escaped(&maintenance.reason)
+        )?;
+        if let Some(until) = maintenance.until {
+            let left = until.saturating_duration_since(instant);
+            let ends = humantime::format_rfc3339_seconds(now + left);
+            write!(out, " until {ends} (in {})", Short(left))?;
+        }
+        out.push_str("</span>");
+    }
+    if let Some(reason) = &lifecycle.refusing {
+        write!(
+            out,
+            "<span>refusing traffic <b>{}</b></span>",
+            Escaped(reason)
+        )?;
+    }
+    out.push_str("</div></header><main>");
+    for (name, component) in subject.listed() {
+        write_component(out, subject, name, component, now)?;
+    }
+    if subject.listed().next().is_none() {
+        out.push_str("<section>No checks or components.</section>");
+    }
+    writeln!(
+        out,
+        "</main><footer>As of {} · reloads every {REFRESH_SECONDS} s · ages are as of then. \
+         <a href=\"?verbose\">text</a></footer></body></html>",
+        humantime::format_rfc3339_seconds(now),
+    )?;
+    Ok(())
+}
+
+/// One component's card: status, flags, facts, timeline and history.
+fn write_component(
+    out: &mut String,
+    subject: &Subject<'_>,
+    name: &str,
+    component: &Component,
+    now: SystemTime,
+) -> fmt::Result {
+    let status = component.status();
+    let class = class(status);
+    write!(
+        out,
+        "<section><h2><span class=\"badge {class}\">{}</span> {}",
+        status.as_str(),
+        Escaped(name),
+    )?;
+    if component.is_flapping() {
+        out.push_str(" <span class=\"badge flapping\">flapping</span>");
+    }
+    out.push_str("</h2><div class=\"facts\">");
+    let critical = if component.is_critical() {
+        "critical"
+    } else {
+        "non-critical"
+    };
+    write!(out, "<span><b>{critical}</b></span>")?;
+    let probes: Vec<&str> = component.probes().iter().map(Probe::name).collect();
+    let state = subject.state;
+    let groups = state
+        .groups
+        .iter()
+        .filter(|group| group.member_names().any(|member| member == name))
+        .map(|group| group.name());
+    let counts: Vec<String> = probes
+        .into_iter()
+        .chain(groups)
+        .map(|probe| Escaped(probe).to_string())
+        .collect();
+    match counts.is_empty() {
+        true => out.push_str("<span>report-only</span>"),
+        false => write!(out, "<span>counts for <b>{}</b></span>", counts.join(", "))?,
+    }
+    if let Some(took) = component.last_duration() {
+        write!(out, "<span>took <b>{}</b></span>", Short(took))?;
+    }
+    if let Some(checked) = component.last_checked() {
+        let age = now.duration_since(checked).unwrap_or_default();
+        write!(out, "<span>checked <b>{} ago</b></span>", Short(age))?;
+    }
+    if let Some(fleet) = component.fleet().filter(|_| !status.is_up()) {
+        write!(out, "<span>{fleet}</span>")?;
+    }
+    out.push_str("</div>");
+    if let Some(error) = component.error().filter(|_| subject.reveal) {
+        write!(out, "<div class=\"error\">{}</div>", Escaped(error))?;
+    }
+    timeline(out, component, now)?;
+    let history: Vec<&HistoryEntry> = component.history().collect();
+    if !history.is_empty() {
+        write!(
+            out,
+            "<details><summary>{} change{}</summary><ol reversed>",
+            history.len(),
+            if history.len() == 1 { "" } else { "s" },
+        )?;
+        for entry in history.iter().rev() {
+            write!(
+                out,
+                "<li>{} {} → {} after {}",
+                humantime::format_rfc3339_seconds(entry.at),
+                entry.from.as_str(),
+                entry.to.as_str(),
+                Short(entry.lasted),
+            )?;
+            if let Some(error) = entry.error.as_deref().filter(|_| subject.reveal) {
+                write!(out, ": <span class=\"error\">{}</span>", Escaped(error))?;
+            }
+            out.push_str("</li>");
+        }
+        out.push_str("</ol></details>");
+    }
+    out.push_str("</section>");
+    Ok(())
+}
+
+/// The component's recent statuses as a bar: one rectangle per status held, its width the
+/// share of time since the oldest one in the history began, each with a tooltip.
+fn timeline(out: &mut String, component: &Component, now: SystemTime) -> fmt::Result {
+    let mut spans: Vec<(ComponentStatus, SystemTime, SystemTime)> = component
+        .history()
+        .map(|entry| (entry.from, entry.at - entry.lasted, entry.at))
+        .collect();
+    let current_since = spans.last().map_or(now, |&(_, _, end)| end);
+    spans.push((component.status(), current_since, now));
+    let start = spans[0].1;
+    let total = now.duration_since(start).unwrap_or_default().as_secs_f64();
+    write!(
+        out,
+        "<svg viewBox=\"0 0 {TIMELINE_WIDTH} 10\" preserveAspectRatio=\"none\" role=\"img\" \
+         aria-label=\"status timeline\">"
+    )?;
+    for (status, from, to) in spans {
+        let offset = from.duration_since(start).unwrap_or_default().as_secs_f64();
+        let lasted = to.duration_since(from).unwrap_or_default();
+        let (x, width) = match total > 0.0 {
+            true => (
+                offset / total * TIMELINE_WIDTH,
+                lasted.as_secs_f64() / total * TIMELINE_WIDTH,
+            ),
+            false => (0.0, TIMELINE_WIDTH),
+        };
+        write!(
+            out,
+            "<rect class=\"{}\" x=\"{x:.2}\" y=\"0\" width=\"{:.2}\" height=\"10\">\
+             <title>{} for {} from {}</title></rect>",
+            class(status),
+            width.max(1.0),
+            status.as_str(),
+            Short(lasted),
+            humantime::format_rfc3339_seconds(from),
+        )?;
+    }
+    out.push_str("</svg>");
+    Ok(())
+}
+
+/// The CSS class of a component status.
+fn class(status: ComponentStatus) -> &'static str {
+    match status {
+        ComponentStatus::Up => "ok",
+        ComponentStatus::Down => "down",
+        _ => "unknown",
+    }
+}
+
+/// A duration for people: `850ms`, `42s`, `7m 5s`, `3h 2m`, `2d 4h`.
+struct Short(Duration);
+
+impl fmt::Display for Short {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0.as_secs();
+        match secs {
+            0 => write!(f, "{}ms", self.0.as_millis()),
+            1..60 => write!(f, "{secs}s"),
+            60..3600 => write!(f, "{}m {}s", secs / 60, secs % 60),
+            3600..86400 => write!(f, "{}h {}m", secs / 3600, secs % 3600 / 60),
+            _ => write!(f, "{}d {}h", secs / 86400, secs % 86400 / 3600),
+        }
+    }
+}
