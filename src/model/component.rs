@@ -342,4 +342,30 @@ mod tests {
         assert!(c.expire(now));
         assert!(!c.is_down_across_the_fleet(), "a stale view holds nothing");
     }
+
+    #[test]
+    fn changes_go_into_a_bounded_history_and_flap_detection() {
+        let rule = HistoryRule::default();
+        let mut c = Component::new(ComponentKind::Manual, true);
+        let start = Instant::now();
+        for n in 0..10_000u64 {
+            let from = c.status;
+            c.status = if n % 2 == 0 { ComponentStatus::Down } else { ComponentStatus::Up };
+            c.error = (!c.status.is_up()).then(|| "x".repeat(1000));
+            let now = start + Duration::from_secs(n);
+            let transition = c.changed("db", from, now, rule);
+            if n > 0 {
+                assert_eq!(transition.lasted, Duration::from_secs(1));
+            }
+            assert_eq!(transition.started_flapping, n == 4, "the fifth change");
+            assert_eq!(transition.error.is_some(), !c.status.is_up());
+        }
+        assert!(c.is_flapping());
+        assert_eq!(c.history().len(), rule.length);
+        assert_eq!(c.flapping.remembered(), rule.flap.changes as usize);
+        let last = c.history().last().unwrap();
+        assert_eq!((last.from, last.to), (ComponentStatus::Down, ComponentStatus::Up));
+        let down = c.history().find(|entry| entry.to == ComponentStatus::Down).unwrap();
+        assert!(down.error.as_ref().unwrap().len() <= crate::model::history::ERROR_LIMIT);
+    }
 }

@@ -269,3 +269,89 @@ impl fmt::Display for Short {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::component::ComponentKind;
+    use crate::model::history::HistoryRule;
+    use crate::model::lifecycle::Maintenance;
+    use crate::model::scope::Scope;
+    use crate::model::state::State;
+
+    const INJECTION: &str = "<img src=x onerror=alert(1)>";
+
+    fn state() -> State {
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let mut db = Component::new(ComponentKind::Check, true);
+        db.status = ComponentStatus::Up;
+        db.last_duration = Some(Duration::from_millis(3));
+        db.last_checked = Some(SystemTime::now());
+        let now = Instant::now();
+        let mut odd = Component::new(ComponentKind::Manual, false);
+        for (n, status) in [ComponentStatus::Down, ComponentStatus::Up, ComponentStatus::Down]
+            .into_iter()
+            .enumerate()
+        {
+            let from = odd.status;
+            odd.status = status;
+            odd.error = Some("<script>secret</script>".into());
+            let at = now + Duration::from_secs(n as u64);
+            let _ = odd.changed(INJECTION, from, at, HistoryRule::default());
+        }
+        state.components.insert("db".into(), db);
+        state.components.insert(INJECTION.into(), odd);
+        state
+    }
+
+    fn page(state: &State, reveal: bool) -> String {
+        let subject = Subject::new(state, Probe::Combined.into(), Scope::All, reveal);
+        String::from_utf8(render(&subject).to_vec()).unwrap()
+    }
+
+    #[test]
+    fn names_and_texts_are_text_and_there_is_no_script() {
+        for reveal in [false, true] {
+            let html = page(&state(), reveal);
+            assert!(!html.contains("<img"), "{html}");
+            assert!(!html.contains("<script"), "{html}");
+            assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+            assert_eq!(html.contains("&lt;script&gt;secret"), reveal, "details policy");
+            assert!(html.contains("http-equiv=\"refresh\""));
+            assert!(html.contains("name=\"viewport\""));
+            assert!(html.contains("prefers-color-scheme:dark"));
+        }
+    }
+
+    #[test]
+    fn the_page_shows_status_lifecycle_components_and_history() {
+        let mut state = state();
+        state.lifecycle.maintenance = Some(Maintenance {
+            reason: "migrating <v2>".into(),
+            until: Some(Instant::now() + Duration::from_secs(300)),
+        });
+        let html = page(&state, false);
+        assert!(html.contains("<span class=\"badge down\">down</span> service health"));
+        assert!(html.contains("maintenance <b>migrating &lt;v2&gt;</b> until "), "{html}");
+        assert!(html.contains("(in 4m 5"), "{html}");
+        assert!(html.contains("<span class=\"badge ok\">ok</span> db"));
+        assert!(html.contains("<b>critical</b>"));
+        assert!(html.contains("counts for <b>readiness</b>"));
+        assert!(html.contains("took <b>3ms</b>"));
+        assert!(html.contains("<b>non-critical</b>"));
+        assert!(html.contains("<summary>3 changes</summary>"));
+        assert_eq!(html.matches("<rect ").count(), 1 + 4, "db: now; the other: 3 + now");
+        assert!(html.matches("<li>").count() == 3);
+    }
+
+    #[test]
+    fn durations_for_people() {
+        let short = |secs: u64| Short(Duration::from_secs(secs)).to_string();
+        assert_eq!(Short(Duration::from_millis(850)).to_string(), "850ms");
+        assert_eq!(short(42), "42s");
+        assert_eq!(short(425), "7m 5s");
+        assert_eq!(short(3 * 3600 + 120), "3h 2m");
+        assert_eq!(short(2 * 86400 + 4 * 3600), "2d 4h");
+    }
+}

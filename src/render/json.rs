@@ -221,4 +221,42 @@ mod tests {
         let value = body(&state, Probe::Readiness, Scope::All, false);
         assert_eq!(value["checks"]["a\"b\n"]["status"], "unknown");
     }
+
+    #[test]
+    fn history_on_request_and_flapping_always() {
+        use crate::model::history::HistoryRule;
+        use tokio::time::Instant;
+        let mut state = state();
+        let rule = HistoryRule {
+            length: 20,
+            flap: crate::model::flapping::FlapRule {
+                changes: 2,
+                window: std::time::Duration::from_secs(60),
+            },
+        };
+        let search = state.components.get_mut("search").unwrap();
+        let now = Instant::now();
+        let _ = search.changed("search", ComponentStatus::Up, now, rule);
+        search.status = ComponentStatus::Up;
+        let _ = search.changed("search", ComponentStatus::Down, now, rule);
+        let render = |history: bool, reveal: bool| {
+            let subject = Subject::new(&state, Probe::Combined.into(), Scope::All, reveal);
+            let bytes = render(&subject.with_history(history));
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+        };
+        let plain = render(false, false);
+        assert_eq!(plain["checks"]["search"]["flapping"], true);
+        assert!(plain["checks"]["search"].get("history").is_none());
+        assert!(plain["checks"]["db"].get("flapping").is_none());
+        let history = &render(true, false)["checks"]["search"]["history"];
+        assert_eq!(history.as_array().unwrap().len(), 2);
+        assert_eq!(history[0]["from"], "ok");
+        assert_eq!(history[0]["to"], "down");
+        assert!(history[0].get("error").is_none(), "withheld");
+        assert!(history[0]["at"].as_str().unwrap().ends_with('Z'));
+        assert!(history[1]["lasted_ms"].is_u64());
+        assert_eq!(render(true, false)["checks"]["db"]["history"], serde_json::json!([]));
+        let revealed = &render(true, true)["checks"]["search"]["history"];
+        assert_eq!(revealed[0]["error"], "password=hunter2");
+    }
 }
