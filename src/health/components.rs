@@ -46,6 +46,7 @@ impl Health {
     }
 
     fn set_component(&self, name: &str, status: ComponentStatus, error: Option<String>) {
+        let mut flapping = false;
         self.update(|state| {
             let component = match state.components.get_mut(name) {
                 Some(component) if component.kind == ComponentKind::Check => {
@@ -68,10 +69,15 @@ impl Health {
             component.error = error;
             if from != status {
                 let transition = component.changed(name, from, Instant::now(), state.history);
+                flapping = transition.flapping;
                 self.announce(transition);
             }
             changed
         });
+        if flapping {
+            // Settling is time's business: without a check engine, no clock runs yet.
+            self.start_clock();
+        }
     }
 }
 

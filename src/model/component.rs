@@ -350,7 +350,11 @@ mod tests {
         let start = Instant::now();
         for n in 0..10_000u64 {
             let from = c.status;
-            c.status = if n % 2 == 0 { ComponentStatus::Down } else { ComponentStatus::Up };
+            c.status = if n % 2 == 0 {
+                ComponentStatus::Down
+            } else {
+                ComponentStatus::Up
+            };
             c.error = (!c.status.is_up()).then(|| "x".repeat(1000));
             let now = start + Duration::from_secs(n);
             let transition = c.changed("db", from, now, rule);
@@ -364,8 +368,14 @@ mod tests {
         assert_eq!(c.history().len(), rule.length);
         assert_eq!(c.flapping.remembered(), rule.flap.changes as usize);
         let last = c.history().last().unwrap();
-        assert_eq!((last.from, last.to), (ComponentStatus::Down, ComponentStatus::Up));
-        let down = c.history().find(|entry| entry.to == ComponentStatus::Down).unwrap();
+        assert_eq!(
+            (last.from, last.to),
+            (ComponentStatus::Down, ComponentStatus::Up)
+        );
+        let down = c
+            .history()
+            .find(|entry| entry.to == ComponentStatus::Down)
+            .unwrap();
         assert!(down.error.as_ref().unwrap().len() <= crate::model::history::ERROR_LIMIT);
     }
 }

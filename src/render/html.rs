@@ -290,9 +290,13 @@ mod tests {
         db.last_checked = Some(SystemTime::now());
         let now = Instant::now();
         let mut odd = Component::new(ComponentKind::Manual, false);
-        for (n, status) in [ComponentStatus::Down, ComponentStatus::Up, ComponentStatus::Down]
-            .into_iter()
-            .enumerate()
+        for (n, status) in [
+            ComponentStatus::Down,
+            ComponentStatus::Up,
+            ComponentStatus::Down,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let from = odd.status;
             odd.status = status;
@@ -316,8 +320,15 @@ mod tests {
             let html = page(&state(), reveal);
             assert!(!html.contains("<img"), "{html}");
             assert!(!html.contains("<script"), "{html}");
-            assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
-            assert_eq!(html.contains("&lt;script&gt;secret"), reveal, "details policy");
+            assert!(
+                html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+                "{html}"
+            );
+            assert_eq!(
+                html.contains("&lt;script&gt;secret"),
+                reveal,
+                "details policy"
+            );
             assert!(html.contains("http-equiv=\"refresh\""));
             assert!(html.contains("name=\"viewport\""));
             assert!(html.contains("prefers-color-scheme:dark"));
@@ -333,7 +344,10 @@ mod tests {
         });
         let html = page(&state, false);
         assert!(html.contains("<span class=\"badge down\">down</span> service health"));
-        assert!(html.contains("maintenance <b>migrating &lt;v2&gt;</b> until "), "{html}");
+        assert!(
+            html.contains("maintenance <b>migrating &lt;v2&gt;</b> until "),
+            "{html}"
+        );
         assert!(html.contains("(in 4m 5"), "{html}");
         assert!(html.contains("<span class=\"badge ok\">ok</span> db"));
         assert!(html.contains("<b>critical</b>"));
@@ -341,7 +355,11 @@ mod tests {
         assert!(html.contains("took <b>3ms</b>"));
         assert!(html.contains("<b>non-critical</b>"));
         assert!(html.contains("<summary>3 changes</summary>"));
-        assert_eq!(html.matches("<rect ").count(), 1 + 4, "db: now; the other: 3 + now");
+        assert_eq!(
+            html.matches("<rect ").count(),
+            1 + 4,
+            "db: now; the other: 3 + now"
+        );
         assert!(html.matches("<li>").count() == 3);
     }
 

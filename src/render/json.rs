@@ -255,7 +255,10 @@ mod tests {
         assert!(history[0].get("error").is_none(), "withheld");
         assert!(history[0]["at"].as_str().unwrap().ends_with('Z'));
         assert!(history[1]["lasted_ms"].is_u64());
-        assert_eq!(render(true, false)["checks"]["db"]["history"], serde_json::json!([]));
+        assert_eq!(
+            render(true, false)["checks"]["db"]["history"],
+            serde_json::json!([])
+        );
         let revealed = &render(true, true)["checks"]["search"]["history"];
         assert_eq!(revealed[0]["error"], "password=hunter2");
     }
