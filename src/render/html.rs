@@ -73,6 +73,19 @@ fn write_page(
     if let Some(reason) = subject.reason() {
         write!(out, "<p class=\"reason\">{}</p>", Escaped(&reason))?;
     }
+    let failing = |critical: bool| -> Vec<String> {
+        subject
+            .listed()
+            .filter(|(_, c)| !c.status().is_up() && c.is_critical() == critical)
+            .map(|(name, _)| Escaped(name).to_string())
+            .collect()
+    };
+    for (critical, label) in [(true, "down"), (false, "non-critical down")] {
+        let names = failing(critical);
+        if !names.is_empty() {
+            write!(out, "<p class=\"reason\">{label}: {}</p>", names.join(", "))?;
+        }
+    }
     let lifecycle = &state.lifecycle;
     let yes_no = |yes: bool| if yes { "yes" } else { "no" };
     write!(
@@ -261,6 +274,7 @@ impl fmt::Display for Short {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.0.as_secs();
         match secs {
+            0 if self.0 < Duration::from_millis(1) => f.write_str("<1ms"),
             0 => write!(f, "{}ms", self.0.as_millis()),
             1..60 => write!(f, "{secs}s"),
             60..3600 => write!(f, "{}m {}s", secs / 60, secs % 60),
@@ -354,6 +368,9 @@ mod tests {
         assert!(html.contains("counts for <b>readiness</b>"));
         assert!(html.contains("took <b>3ms</b>"));
         assert!(html.contains("<b>non-critical</b>"));
+        let summary =
+            "<p class=\"reason\">non-critical down: &lt;img src=x onerror=alert(1)&gt;</p>";
+        assert!(html.contains(summary), "{html}");
         assert!(html.contains("<summary>3 changes</summary>"));
         assert_eq!(
             html.matches("<rect ").count(),
@@ -367,6 +384,7 @@ mod tests {
     fn durations_for_people() {
         let short = |secs: u64| Short(Duration::from_secs(secs)).to_string();
         assert_eq!(Short(Duration::from_millis(850)).to_string(), "850ms");
+        assert_eq!(Short(Duration::from_micros(300)).to_string(), "<1ms");
         assert_eq!(short(42), "42s");
         assert_eq!(short(425), "7m 5s");
         assert_eq!(short(3 * 3600 + 120), "3h 2m");
