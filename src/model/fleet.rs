@@ -71,8 +71,9 @@ impl FleetView {
         self.asked
     }
 
-    /// How many peers answered (up or down); a peer that timed out, answered garbage or
-    /// anything but `200`/`503` did not.
+    /// How many peers answered (up or down); a peer that timed out, answered garbage,
+    /// anything but `200`/`503`, an answer without `x-health-instance` or one whose check
+    /// has no result yet did not.
     pub fn answered(&self) -> u32 {
         self.answered
     }
