@@ -1,146 +1,29 @@
 //! Fleet-wide outages of shared checks, over real HTTP on 127.0.0.1: replicas served by
 //! axum behind `HealthLayer` ask each other about a failing shared check; a lone outage
 //! fails readiness, a fleet-wide one holds it (degraded), on the gRPC health service too;
-//! no answer, a hanging, garbage or 500 peer is no evidence; questions are bounded and only
-//! asked while failing.
+//! no answer, a hanging, garbage or 500 peer, a bare 503, a redirect or a peer whose check
+//! never ran is no evidence; a recovering fleet keeps its hold; questions are bounded and
+//! only asked while failing.
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::NO_HANG;
-use common::client::{Reply, fetch, wait_for_status};
+use common::client::{fetch, wait_for_status};
+use common::fleet::{
+    INTERVAL, fleet, fleet_with, replica, stays_unready, wait_for_body_status, wait_for_view,
+};
 use common::grpc::{check, connect, wait_for};
-use common::serve::{Calls, counting_app, ephemeral_listener, serve_tonic};
+use common::peers::{bare_peer, garbage_peer, hanging_peer, redirecting_peer};
+use common::serve::{ephemeral_listener, serve_counting, serve_tonic};
 use http::StatusCode;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
 use tokio::time::Instant;
 use tonic_health::pb::health_check_response::ServingStatus::{NotServing, Serving};
-use tower::util::MapRequestLayer;
 use tower_health::fleet::Peers;
-use tower_health::{Health, HealthLayer, NamedCheck};
-
-const INTERVAL: Duration = Duration::from_millis(100);
-
-/// One replica: its handle, address, the switch failing its shared `redis` check, how many
-/// times that check ran while failing, and how many per-check questions it was asked.
-struct Replica {
-    addr: SocketAddr,
-    failing: Arc<AtomicBool>,
-    failed_runs: Arc<AtomicUsize>,
-    asked: Calls,
-    health: Health,
-}
-
-impl Replica {
-    fn fail(&self, failing: bool) {
-        self.failing.store(failing, Ordering::SeqCst);
-    }
-}
-
-/// Start a replica on `listener` with a shared `redis` check asking `peers`.
-fn replica(listener: TcpListener, peers: Peers) -> Replica {
-    replica_down_after(listener, peers, 1)
-}
-
-/// [`replica`] whose check turns down after `failures` failures in a row.
-fn replica_down_after(listener: TcpListener, peers: Peers, failures: u32) -> Replica {
-    let addr = listener.local_addr().unwrap();
-    let failing = Arc::new(AtomicBool::new(false));
-    let failed_runs = Arc::new(AtomicUsize::new(0));
-    let (flag, runs) = (failing.clone(), failed_runs.clone());
-    let check = move || {
-        let failing = flag.load(Ordering::SeqCst);
-        if failing {
-            runs.fetch_add(1, Ordering::SeqCst);
-        }
-        async move {
-            match failing {
-                true => Err("connection refused"),
-                false => Ok(()),
-            }
-        }
-    };
-    let health = Health::builder()
-        .add_check(NamedCheck::new("redis", check).shared())
-        .interval(INTERVAL)
-        .failure_threshold(failures)
-        .initial_jitter(Duration::ZERO)
-        .peers(peers)
-        .build();
-    health.mark_started();
-    health.start_checks();
-    let asked = Calls::default();
-    let counter = asked.clone();
-    let (app, _) = counting_app();
-    let count = move |request: http::Request<axum::body::Body>| {
-        if request.uri().path().starts_with("/readyz/") {
-            counter.hit();
-        }
-        request
-    };
-    let app = app
-        .layer(HealthLayer::new(health.clone()))
-        .layer(MapRequestLayer::new(count));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Replica {
-        addr,
-        failing,
-        failed_runs,
-        asked,
-        health,
-    }
-}
-
-/// `n` replicas, each with every replica (itself included) as its peers.
-async fn fleet(n: usize, configure: impl Fn(Peers) -> Peers) -> Vec<Replica> {
-    fleet_down_after(n, configure, 1).await
-}
-
-/// [`fleet`] whose checks turn down after `failures` failures in a row.
-async fn fleet_down_after(
-    n: usize,
-    configure: impl Fn(Peers) -> Peers,
-    failures: u32,
-) -> Vec<Replica> {
-    let mut listeners = Vec::new();
-    for _ in 0..n {
-        listeners.push(ephemeral_listener().await);
-    }
-    let addresses: Vec<String> = listeners.iter().map(|(_, addr)| addr.to_string()).collect();
-    let replicas: Vec<Replica> = listeners
-        .into_iter()
-        .map(|(listener, _)| {
-            let peers = configure(Peers::new(addresses.clone()));
-            replica_down_after(listener, peers, failures)
-        })
-        .collect();
-    for replica in &replicas {
-        wait_for_status(replica.addr, "/readyz", StatusCode::OK).await;
-    }
-    replicas
-}
-
-/// Ask `/readyz` until its body says `status`, for at most [`NO_HANG`].
-async fn wait_for_body_status(addr: SocketAddr, status: &str) -> Reply {
-    let deadline = Instant::now() + NO_HANG;
-    loop {
-        let reply = fetch(addr, "/readyz").await;
-        if reply.json()["status"] == status {
-            return reply;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never {status}: {}",
-            reply.text()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use tower_health::{Health, NamedCheck};
 
 #[tokio::test]
 async fn a_lone_outage_fails_only_the_replica_cut_off() {
@@ -197,6 +80,11 @@ async fn a_fleet_wide_outage_holds_readiness_degraded_and_liveness_alone() {
         verbose.contains("[-]redis failed: reason withheld; down across the fleet (2/2 peers)"),
         "{verbose}"
     );
+    assert!(
+        verbose.starts_with("[+]fleet ok: redis down across the fleet (2/2 peers)\n"),
+        "{verbose}"
+    );
+    assert!(!verbose.contains("lifecycle"), "{verbose}");
     for replica in &replicas {
         replica.fail(false);
     }
@@ -260,15 +148,7 @@ async fn no_answer_is_no_evidence() {
     replica.fail(true);
     wait_for_status(replica.addr, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
     // Once it has recognised itself, only the two others are asked.
-    let deadline = Instant::now() + NO_HANG;
-    loop {
-        let combined = fetch(replica.addr, "/health").await.json();
-        if combined["checks"]["redis"]["fleet"] == "no peer answered (2 asked)" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{combined}");
-        tokio::time::sleep(INTERVAL).await;
-    }
+    wait_for_view(replica.addr, "no peer answered (2 asked)").await;
     assert_eq!(
         replica.asked.count(),
         1,
@@ -276,44 +156,12 @@ async fn no_answer_is_no_evidence() {
     );
 }
 
-/// A peer that accepts connections and never answers.
-async fn hanging_peer() -> SocketAddr {
-    let (listener, addr) = ephemeral_listener().await;
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-        }
-    });
-    addr
-}
-
-/// A peer that answers bytes that are not HTTP.
-async fn garbage_peer() -> SocketAddr {
-    let (listener, addr) = ephemeral_listener().await;
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let _ = stream
-                .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff\r\n\r\n")
-                .await;
-        }
-    });
-    addr
-}
-
-/// A peer that answers 500 to everything.
-async fn failing_peer() -> SocketAddr {
-    let app =
-        axum::Router::new().fallback(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "oops") });
-    common::serve::serve_axum(app).await
-}
-
 #[tokio::test]
 async fn hanging_garbage_and_500_peers_are_no_answer_and_probes_stay_instant() {
     let peers = [
         hanging_peer().await,
         garbage_peer().await,
-        failing_peer().await,
+        bare_peer(StatusCode::INTERNAL_SERVER_ERROR).await.0,
     ];
     let timeout = Duration::from_secs(2);
     let (listener, _) = ephemeral_listener().await;
@@ -401,7 +249,7 @@ async fn peers_are_found_anew_each_round() {
 async fn peers_on_their_way_down_count_so_readiness_never_blinks() {
     // Three failures in a row turn the check down: the first replica to get there asks peers
     // whose checks are still up, but whose last results failed. They count as seeing it down.
-    let replicas = fleet_down_after(3, |peers| peers, 3).await;
+    let replicas = fleet_with(3, |peers| peers, |builder| builder.failure_threshold(3)).await;
     for replica in &replicas {
         replica.fail(true);
     }
@@ -430,4 +278,109 @@ async fn peers_on_their_way_down_count_so_readiness_never_blinks() {
     }
     let own = fetch(replicas[0].addr, "/readyz/redis").await;
     assert_eq!(own.header("x-health-last-result"), "pass");
+}
+
+#[tokio::test]
+async fn a_bare_503_or_a_redirect_is_no_answer_and_no_redirect_is_followed() {
+    // A real replica whose redis is down: the redirect leads to it, and must not be followed.
+    let (listener, _) = ephemeral_listener().await;
+    let down = replica(listener, Peers::new(Vec::<String>::new()));
+    down.fail(true);
+    wait_for_status(down.addr, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
+    let (bare, bare_asked) = bare_peer(StatusCode::SERVICE_UNAVAILABLE).await;
+    let (redirect, redirect_asked) = redirecting_peer(down.addr).await;
+    let bare_answer = fetch(bare, "/readyz/redis").await;
+    assert_eq!(bare_answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(bare_answer.headers.get("x-health-instance").is_none());
+
+    let (listener, _) = ephemeral_listener().await;
+    let peers = Peers::new([bare.to_string(), redirect.to_string()]);
+    let replica = replica(listener, peers);
+    wait_for_status(replica.addr, "/readyz", StatusCode::OK).await;
+    let (bare_before, redirect_before) = (bare_asked.count(), redirect_asked.count());
+    replica.fail(true);
+    wait_for_status(replica.addr, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
+    wait_for_view(replica.addr, "no peer answered (2 asked)").await;
+    stays_unready(replica.addr, 10).await;
+    assert!(
+        bare_asked.count() > bare_before,
+        "the bare peer was never asked"
+    );
+    assert!(
+        redirect_asked.count() > redirect_before,
+        "the redirect was never asked"
+    );
+    assert_eq!(down.asked.count(), 0, "a redirect was followed");
+}
+
+#[tokio::test]
+async fn peers_whose_check_never_ran_cannot_make_an_outage_fleet_wide() {
+    // Two pods fresh in a rollout: their shared check has no result yet (its engine never
+    // started), so their per-check answer is 503 with `x-health-last-result: none`.
+    let mut fresh = Vec::new();
+    for _ in 0..2 {
+        let never = || async { Ok::<(), String>(()) };
+        let health = Health::builder()
+            .add_check(NamedCheck::new("redis", never).shared())
+            .build();
+        health.mark_started();
+        let (addr, _) = serve_counting(&health).await;
+        let own = fetch(addr, "/readyz/redis").await;
+        assert_eq!(own.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(own.header("x-health-last-result"), "none");
+        assert_eq!(own.header("x-health-instance").len(), 16);
+        fresh.push((health, addr));
+    }
+    let (listener, _) = ephemeral_listener().await;
+    let peers = Peers::new(fresh.iter().map(|(_, addr)| addr.to_string()));
+    let replica = replica(listener, peers);
+    wait_for_status(replica.addr, "/readyz", StatusCode::OK).await;
+    replica.fail(true);
+    wait_for_status(replica.addr, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
+    wait_for_view(replica.addr, "no peer answered (2 asked)").await;
+    stays_unready(replica.addr, 10).await;
+}
+
+#[tokio::test]
+async fn a_fleet_recovering_under_a_success_threshold_keeps_readiness() {
+    let replicas = fleet_with(3, |peers| peers, |builder| builder.success_threshold(3)).await;
+    for replica in &replicas {
+        replica.fail(true);
+    }
+    for replica in &replicas {
+        wait_for_body_status(replica.addr, "degraded").await;
+    }
+    // Redis is back: each check needs three passing runs to turn up, and until then it is
+    // still down here; the fleet's view must hold readiness all the way.
+    for replica in &replicas {
+        replica.fail(false);
+    }
+    let deadline = Instant::now() + NO_HANG;
+    let mut recovered = 0;
+    let mut held_while_down = 0;
+    while recovered < replicas.len() {
+        assert!(Instant::now() < deadline, "the fleet never recovered");
+        recovered = 0;
+        for replica in &replicas {
+            let ready = fetch(replica.addr, "/readyz").await;
+            assert_eq!(
+                ready.status,
+                StatusCode::OK,
+                "readiness failed during the recovery: {}",
+                ready.text()
+            );
+            let body = ready.json();
+            recovered += usize::from(body["status"] == "ok");
+            held_while_down += usize::from(
+                body["status"] == "degraded" && body["checks"]["redis"]["status"] == "down",
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(held_while_down > 0, "the recovery was never seen");
+    let combined = fetch(replicas[0].addr, "/health").await.json();
+    assert!(
+        combined["checks"]["redis"].get("fleet").is_none(),
+        "{combined}"
+    );
 }

@@ -267,3 +267,40 @@ fn bad_settings_and_a_missing_runtime_are_errors() {
     );
     probes.shutdown();
 }
+
+#[test]
+fn binding_an_address_in_use_starts_no_watchdog() {
+    let app = app_runtime();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let health = started();
+    let watchdog = Watchdog::new()
+        .overload_after(Duration::from_millis(500))
+        .runtime(app.handle().clone());
+    let error = ProbeServer::bind(addr, health.clone())
+        .watchdog(watchdog.clone())
+        .spawn()
+        .expect_err("bound an address in use");
+    assert_eq!(error.kind(), ErrorKind::AddrInUse);
+    let snapshot = health.snapshot();
+    assert!(
+        snapshot.component(Watchdog::STALL_COMPONENT).is_none(),
+        "a runtime component with no judge"
+    );
+    assert!(snapshot.component(Watchdog::OVERLOAD_COMPONENT).is_none());
+
+    // On a free address, the same watchdog starts.
+    let probes = ProbeServer::bind(([127, 0, 0, 1], 0), health.clone())
+        .watchdog(watchdog)
+        .spawn()
+        .unwrap();
+    let runtime = health
+        .snapshot()
+        .component(Watchdog::STALL_COMPONENT)
+        .cloned();
+    assert_eq!(runtime.map(|c| c.status()), Some(ComponentStatus::Up));
+    let client = client();
+    let live = client.block_on(fetch(probes.local_addr(), "/healthz"));
+    assert_eq!(live.status, StatusCode::OK, "{}", live.text());
+    probes.shutdown();
+}

@@ -131,10 +131,13 @@ impl NamedCheck {
     }
 
     /// A dependency every replica of the service uses (the primary database, a shared
-    /// cache). With peers configured (`HealthBuilder::peers`, feature `fleet`), a failing result asks a few peers for their view of this check: when most
-    /// of those that answer see it down too, the outage is fleet-wide and readiness holds
-    /// (`degraded`) instead of failing on every replica at once. Without peers it changes
-    /// nothing.
+    /// cache). With peers configured (`HealthBuilder::peers`, feature `fleet`), a failing
+    /// result asks a few peers (up to k per failing shared check per run) for their view of
+    /// this check: when most of those that answer see it down too, the outage is fleet-wide
+    /// and readiness holds (`degraded`) instead of failing on every replica at once. Without
+    /// peers it changes nothing. A held readiness is `degraded`, so
+    /// [`fail_when_degraded(Probe::Readiness)`](crate::health::HealthBuilder::fail_when_degraded)
+    /// cancels the hold (readiness answers `503`).
     ///
     /// Leave it off for a dependency whose outage should take the whole service out of
     /// rotation (another region can serve, say).

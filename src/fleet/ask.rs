@@ -21,7 +21,9 @@ pub(super) enum Answer {
     Down,
     /// The answer came from this very replica.
     Itself,
-    /// No usable answer: refused, reset, garbage, another status.
+    /// No usable answer: refused, reset, garbage, another status, an answer without
+    /// `x-health-instance` (not a tower-health replica's own: a proxy, a load shedder), or
+    /// a check with no result yet there (`x-health-last-result: none`).
     Nothing,
 }
 
@@ -44,13 +46,17 @@ impl Answer {
 /// in time: the caller bounds it.
 pub(super) async fn ask(addr: SocketAddr, path_and_query: &str, instance: &str) -> Answer {
     match exchange(addr, path_and_query).await {
-        Ok(head) if head.instance.as_deref() == Some(instance) => Answer::Itself,
-        Ok(head) if head.status == StatusCode::SERVICE_UNAVAILABLE => Answer::Down,
-        Ok(head) if head.status == StatusCode::OK && head.last_failed => Answer::Down,
-        Ok(head) if head.status == StatusCode::OK => Answer::Up,
-        Ok(Head { status, .. }) => {
-            tracing::debug!(%addr, %status, "health: a peer answered neither 200 nor 503");
-            Answer::Nothing
+        Ok(head) => {
+            let answer = head.read(instance);
+            if answer == Answer::Nothing {
+                let Head { status, .. } = head;
+                tracing::debug!(
+                    %addr,
+                    %status,
+                    "health: a peer's answer is no tower-health per-check answer with a result"
+                );
+            }
+            answer
         }
         Err(error) => {
             tracing::debug!(%addr, %error, "health: a peer did not answer");
@@ -60,12 +66,34 @@ pub(super) async fn ask(addr: SocketAddr, path_and_query: &str, instance: &str) 
 }
 
 /// What a peer's answer says in its head.
+#[derive(Debug)]
 struct Head {
     status: StatusCode,
-    /// `x-health-instance`: which replica answered.
+    /// `x-health-instance`: which replica answered. Only a tower-health per-check answer
+    /// carries it.
     instance: Option<String>,
-    /// `x-health-last-result: fail`: the check's last run failed there.
-    last_failed: bool,
+    /// `x-health-last-result`: `pass`, `fail` or `none` (no result yet), if present.
+    last_result: Option<String>,
+}
+
+impl Head {
+    /// The answer this head gives a replica named `instance`: only a per-check answer of a
+    /// tower-health replica counts (it names its instance), and only with a result.
+    fn read(&self, instance: &str) -> Answer {
+        let Some(answered_by) = self.instance.as_deref() else {
+            return Answer::Nothing;
+        };
+        if answered_by == instance {
+            return Answer::Itself;
+        }
+        match (self.status, self.last_result.as_deref()) {
+            (_, Some("none")) => Answer::Nothing,
+            (StatusCode::SERVICE_UNAVAILABLE, _) => Answer::Down,
+            (StatusCode::OK, Some("fail")) => Answer::Down,
+            (StatusCode::OK, _) => Answer::Up,
+            _ => Answer::Nothing,
+        }
+    }
 }
 
 /// One request on a new connection: the answer's head. The body is never read; the head is
@@ -101,12 +129,52 @@ async fn exchange(
         .get(INSTANCE_HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let last_failed = headers
+    let last_result = headers
         .get(LAST_RESULT_HEADER)
-        .is_some_and(|value| value == "fail");
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
     Ok(Head {
         status: response.status(),
         instance,
-        last_failed,
+        last_result,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(status: u16, instance: Option<&str>, last_result: Option<&str>) -> Head {
+        Head {
+            status: StatusCode::from_u16(status).unwrap(),
+            instance: instance.map(str::to_owned),
+            last_result: last_result.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn only_a_replicas_own_answer_with_a_result_counts() {
+        let peer = Some("0123456789abcdef");
+        let read = |status, instance, last| head(status, instance, last).read("me");
+        assert_eq!(read(503, peer, Some("fail")), Answer::Down);
+        assert_eq!(read(503, peer, None), Answer::Down);
+        assert_eq!(
+            read(200, peer, Some("fail")),
+            Answer::Down,
+            "on its way down"
+        );
+        assert_eq!(read(200, peer, Some("pass")), Answer::Up);
+        assert_eq!(read(200, peer, None), Answer::Up);
+        // No result yet there: it has seen nothing.
+        assert_eq!(read(503, peer, Some("none")), Answer::Nothing);
+        assert_eq!(read(200, peer, Some("none")), Answer::Nothing);
+        // No instance: a proxy, a load shedder, another program.
+        assert_eq!(read(503, None, None), Answer::Nothing);
+        assert_eq!(read(503, None, Some("fail")), Answer::Nothing);
+        assert_eq!(read(200, None, Some("pass")), Answer::Nothing);
+        // Another status, even from a replica; a redirect is not followed.
+        assert_eq!(read(500, peer, Some("fail")), Answer::Nothing);
+        assert_eq!(read(302, peer, Some("fail")), Answer::Nothing);
+        assert_eq!(read(503, Some("me"), Some("fail")), Answer::Itself);
+    }
 }

@@ -99,6 +99,11 @@ impl Health {
             let fresh_until = now + check.stale_after();
             let held_before = component.is_down_across_the_fleet();
             let change = component.record(result, took, check.thresholds, now, fresh_until);
+            // Recovering (passing again, still down until enough successes): the peers'
+            // last word stands, or every replica would fail readiness at once on the way
+            // back up. It goes once the check is up (or its results turn stale).
+            let recovering = !component.status.is_up() && component.consecutive_failures == 0;
+            let fleet = fleet.or(if recovering { component.fleet } else { None });
             let fleet_changed = component.fleet != fleet;
             component.fleet = fleet;
             if held_before != component.is_down_across_the_fleet() {

@@ -10,8 +10,11 @@ impl HealthBuilder {
     /// [shared](crate::checks::NamedCheck::shared) check that fails here: when most of those
     /// that answer see it down too, the outage is fleet-wide and readiness holds (status
     /// `degraded`, the check still down in the body); when they see it up, or none answers,
-    /// readiness fails as it would without peers. Liveness is never affected. The
-    /// [`fleet`](crate::fleet) module has the whole story.
+    /// readiness fails as it would without peers. Liveness is never affected. Each failing
+    /// shared check asks up to k peers per run (k per check, not per replica). A held
+    /// readiness is `degraded`, so
+    /// [`fail_when_degraded(Probe::Readiness)`](HealthBuilder::fail_when_degraded) cancels
+    /// the hold. The [`fleet`](crate::fleet) module has the whole story.
     ///
     /// ```
     /// use tower_health::fleet::Peers;

@@ -8,7 +8,7 @@ use super::negotiate::negotiate;
 use super::paths::Route;
 use super::view::View;
 use crate::health::ProbeRequest;
-use crate::model::fleet::{INSTANCE_HEADER, LAST_RESULT_HEADER};
+use crate::model::fleet::{INSTANCE_HEADER, LAST_RESULT_HEADER, last_result};
 use crate::model::probe::Probe;
 use crate::model::scope::Scope;
 use crate::model::state::State;
@@ -18,8 +18,8 @@ use crate::render::{Format, Variant, render};
 /// The response to a `GET` (or, with `head`, a `HEAD`) on a health path. Reads the
 /// published snapshot; renders per request only for `?exclude=` and `/<path>/<name>` (pure
 /// computation, no I/O). A `/<path>/<name>` answer names the replica (`x-health-instance`)
-/// and says whether the check's last result failed (`x-health-last-result`), for peers
-/// asking about a shared check.
+/// and says whether the check is failing, passing or has no result yet
+/// (`x-health-last-result`), for peers asking about a shared check.
 pub(crate) fn answer<B>(
     config: &Config,
     route: Route<'_>,
@@ -58,12 +58,10 @@ pub(crate) fn answer<B>(
         if let Scope::Only(name) = scope {
             let headers = response.headers_mut();
             headers.insert(INSTANCE_HEADER, config.instance.clone());
-            let failing = state
-                .components
-                .get(name)
-                .is_some_and(|c| !c.status().is_up() || c.consecutive_failures() > 0);
-            let last = HeaderValue::from_static(if failing { "fail" } else { "pass" });
-            headers.insert(LAST_RESULT_HEADER, last);
+            if let Some(component) = state.components.get(name) {
+                let last = HeaderValue::from_static(last_result(component));
+                headers.insert(LAST_RESULT_HEADER, last);
+            }
         }
         response
     })

@@ -49,7 +49,7 @@ pub struct Component {
     pub(crate) component_type: String,
     /// A dependency every replica uses: when it fails here, the peers are asked.
     pub(crate) shared: bool,
-    /// While a shared check's last result failed: what the peers said.
+    /// While a shared check fails, or is down and recovering: what the peers last said.
     pub(crate) fleet: Option<FleetView>,
     /// Since when it has had its status (since registration, before the first change).
     pub(crate) since: Instant,
@@ -125,7 +125,8 @@ impl Component {
         self.shared
     }
 
-    /// What the peers said about it, while it is shared and its last result failed.
+    /// What the peers last said about it, while it is shared and fails, or is still down
+    /// while its latest results pass (recovering, until enough successes turn it up).
     pub fn fleet(&self) -> Option<FleetView> {
         self.fleet
     }

@@ -3,14 +3,31 @@
 
 use std::fmt;
 
+use super::component::Component;
+use super::status::ComponentStatus;
+
 /// The header on a per-check answer (`/readyz/<check>`) that names the replica answering,
 /// so one that asks its peers recognises itself among them.
 pub(crate) const INSTANCE_HEADER: &str = "x-health-instance";
 
-/// The header on a per-check answer that says whether the check's last result passed
-/// (`pass`) or failed (`fail`): a check on its way down (failing, not yet past its failure
-/// threshold) still answers `200`, and this tells a peer that it sees the outage too.
+/// The header on a per-check answer that says whether the check is failing (`fail`: down,
+/// or its last result failed), passing (`pass`) or has no result yet (`none`): a check on
+/// its way down (failing, not yet past its failure threshold) still answers `200`, and this
+/// tells a peer that it sees the outage too; a check that never ran (a pod fresh in a
+/// rollout) answers `503` and this tells a peer it has seen nothing at all.
 pub(crate) const LAST_RESULT_HEADER: &str = "x-health-last-result";
+
+/// What a per-check answer says in [`LAST_RESULT_HEADER`] about `component`: `none` before
+/// its first result, `fail` while it is down or its last result failed, `pass` otherwise.
+pub(crate) fn last_result(component: &Component) -> &'static str {
+    if component.status() == ComponentStatus::Unknown {
+        "none"
+    } else if !component.status().is_up() || component.consecutive_failures() > 0 {
+        "fail"
+    } else {
+        "pass"
+    }
+}
 
 /// What the peers said about a shared check that fails on this replica: how many were
 /// asked, how many answered, and how many of those see it down too.
@@ -54,8 +71,9 @@ impl FleetView {
         self.asked
     }
 
-    /// How many peers answered (up or down); a peer that timed out, answered garbage or
-    /// anything but `200`/`503` did not.
+    /// How many peers answered (up or down); a peer that timed out, answered garbage,
+    /// anything but `200`/`503`, an answer without `x-health-instance` or one whose check
+    /// has no result yet did not.
     pub fn answered(&self) -> u32 {
         self.answered
     }
@@ -102,6 +120,20 @@ mod tests {
         assert!(!FleetView::new(3, 3, 1).is_fleet_wide());
         assert!(!FleetView::new(4, 4, 2).is_fleet_wide());
         assert!(!FleetView::new(3, 0, 0).is_fleet_wide());
+    }
+
+    #[test]
+    fn the_last_result_says_none_before_the_first_run() {
+        use crate::model::component::ComponentKind;
+        let mut component = Component::new(ComponentKind::Check, true);
+        assert_eq!(last_result(&component), "none", "no result yet");
+        component.status = ComponentStatus::Up;
+        assert_eq!(last_result(&component), "pass");
+        component.consecutive_failures = 1;
+        assert_eq!(last_result(&component), "fail", "on its way down");
+        component.consecutive_failures = 0;
+        component.status = ComponentStatus::Down;
+        assert_eq!(last_result(&component), "fail");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -24,6 +24,7 @@ use tower_service::Service;
 use super::builder::ProbeServerBuilder;
 use super::connections::{Connections, Slot};
 use super::handle::ProbeServerHandle;
+use super::watchdog::Watchdog;
 
 /// The read and write buffers' bound: small, yet a request line with an 8 KiB query string
 /// (a common proxy limit) still fits.
@@ -37,6 +38,8 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// `evicted`), or the server stops.
 type Serve = Box<dyn Fn(TcpStream, Slot, watch::Receiver<()>) -> Connection + Send>;
 type Connection = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// The watchdog's judge, sent to the probe thread once that thread runs.
+type Judge = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 impl<S, B> ProbeServerBuilder<S>
 where
@@ -48,7 +51,9 @@ where
 {
     /// Bind the address, here in the caller's thread, and start serving from a new thread
     /// (`tower-health-probes`) running its own single-threaded tokio runtime. Needs no
-    /// runtime in the caller.
+    /// runtime in the caller. A [watchdog](ProbeServerBuilder::watchdog) registers its
+    /// components and starts its heartbeat only once the address is bound and the thread
+    /// runs: on an error, nothing is registered.
     ///
     /// # Errors
     ///
@@ -58,10 +63,9 @@ where
     /// (`spawn` is called outside one and none was named).
     pub fn spawn(self) -> io::Result<ProbeServerHandle> {
         let (stop, stopped) = watch::channel(());
-        let judge = match self.watchdog {
-            Some(watchdog) => Some(watchdog.start(&self.health, stopped.clone())?),
-            None => None,
-        };
+        // Whatever can fail comes first: the watchdog registers its components (up) and
+        // starts its heartbeat only once the thread that judges them runs.
+        let watchdog = self.watchdog.map(Watchdog::prepare).transpose()?;
         let listener = std::net::TcpListener::bind(self.addr)?;
         listener.set_nonblocking(true)?;
         let local_addr = listener.local_addr()?;
@@ -103,16 +107,23 @@ where
             listener,
             serve,
             connections: Connections::new(self.max_connections),
-            stopped,
+            stopped: stopped.clone(),
         };
+        let (judging, judge) = oneshot::channel::<Judge>();
         let thread = std::thread::Builder::new()
             .name("tower-health-probes".to_owned())
             .spawn(move || {
-                if let Some(judge) = judge {
-                    runtime.spawn(judge);
-                }
-                runtime.block_on(server.run());
+                runtime.block_on(async move {
+                    // Err: no watchdog.
+                    if let Ok(judge) = judge.await {
+                        tokio::spawn(judge);
+                    }
+                    server.run().await;
+                });
             })?;
+        if let Some((watchdog, runtime)) = watchdog {
+            let _ = judging.send(Box::pin(watchdog.start(&runtime, &self.health, stopped)));
+        }
         Ok(ProbeServerHandle::new(local_addr, stop, thread))
     }
 }

@@ -119,16 +119,12 @@ impl Watchdog {
         self
     }
 
-    /// Check the thresholds, register the components, start the heartbeat on the
-    /// application's runtime; the judge, to run on the probe thread until `stopped`.
-    pub(super) fn start(
-        self,
-        health: &Health,
-        stopped: watch::Receiver<()>,
-    ) -> io::Result<impl Future<Output = ()> + Send + 'static> {
+    /// Check the thresholds and find the application's runtime for the heartbeat: all that
+    /// can fail, before anything is registered or spawned.
+    pub(super) fn prepare(self) -> io::Result<(Self, Handle)> {
         self.validate()?;
-        let runtime = match self.runtime {
-            Some(runtime) => runtime,
+        let runtime = match &self.runtime {
+            Some(runtime) => runtime.clone(),
             None => Handle::try_current().map_err(|_| {
                 io::Error::other(
                     "the watchdog's heartbeat runs on the application's tokio runtime: spawn \
@@ -136,6 +132,17 @@ impl Watchdog {
                 )
             })?,
         };
+        Ok((self, runtime))
+    }
+
+    /// Register the components, start the heartbeat on `runtime` (see
+    /// [`prepare`](Self::prepare)); the judge, to run on the probe thread until `stopped`.
+    pub(super) fn start(
+        self,
+        runtime: &Handle,
+        health: &Health,
+        stopped: watch::Receiver<()>,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let stall_members = ProbeSet::NONE.with(Probe::Liveness).with(Probe::Readiness);
         health.ensure_component(Self::STALL_COMPONENT, stall_members);
         if self.overload_after.is_some() {
@@ -148,13 +155,7 @@ impl Watchdog {
             stall_after: self.stall_after,
             overload_after: self.overload_after.unwrap_or_default(),
         };
-        Ok(watch_over(
-            health.clone(),
-            heartbeat,
-            judge,
-            reasons,
-            stopped,
-        ))
+        watch_over(health.clone(), heartbeat, judge, reasons, stopped)
     }
 
     fn validate(&self) -> io::Result<()> {

@@ -73,8 +73,14 @@ impl<'a> Subject<'a> {
         }
     }
 
-    /// The lifecycle reason the body gives, if the probe fails for one.
+    /// The reason the body gives: the lifecycle's, if the probe fails for one, else why it
+    /// holds although critical members fail ([`fleet_reason`](Self::fleet_reason)).
     pub(super) fn reason(&self) -> Option<String> {
+        self.lifecycle_reason().or_else(|| self.fleet_reason())
+    }
+
+    /// The lifecycle reason the probe fails for, if any.
+    pub(super) fn lifecycle_reason(&self) -> Option<String> {
         let state = self.state;
         let lifecycle = &state.lifecycle;
         if let Scope::Only(_) = self.scope {
@@ -86,16 +92,19 @@ impl<'a> Subject<'a> {
                 false => "broken".to_owned(),
             }),
             Some(Probe::Startup) => (!state.is_started()).then(|| "starting".to_owned()),
-            _ => match state.lifecycle_reason() {
-                Some(reason) => Some(reason.to_owned()),
-                None => self.fleet_reason(),
-            },
+            _ => state.lifecycle_reason().map(str::to_owned),
         }
     }
 
     /// Why the verdict holds although critical members fail: their outage is fleet-wide
-    /// (`redis down across the fleet (2/2 peers)`, `; `-separated).
-    fn fleet_reason(&self) -> Option<String> {
+    /// (`redis down across the fleet (2/2 peers)`, `; `-separated). Readiness, the combined
+    /// probe and groups only, never a `/<path>/<name>` answer (the check's own status).
+    pub(super) fn fleet_reason(&self) -> Option<String> {
+        if matches!(self.scope, Scope::Only(_))
+            || matches!(self.probe(), Some(Probe::Liveness | Probe::Startup))
+        {
+            return None;
+        }
         let held: Vec<String> = self
             .state
             .held(self.target)

@@ -18,13 +18,17 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
         ..
     } = *subject;
     let mut text = String::new();
-    let reason = subject.reason();
+    let reason = subject.lifecycle_reason();
     match subject.probe() {
         Some(Probe::Liveness) => line(&mut text, "live", reason.as_deref()),
         Some(Probe::Startup) => line(&mut text, "started", reason.as_deref()),
         _ => {
             if let Some(reason) = &reason {
                 line(&mut text, "lifecycle", Some(reason));
+            }
+            // A hold is no failure: the members' own lines still say they failed.
+            if let Some(held) = subject.fleet_reason() {
+                let _ = writeln!(text, "[+]fleet ok: {held}");
             }
         }
     }
@@ -150,6 +154,40 @@ mod tests {
         assert!(
             text(&state, Probe::Combined, Scope::All, false)
                 .starts_with("[-]lifecycle failed: shutting down\n")
+        );
+    }
+
+    #[test]
+    fn a_fleet_hold_is_no_failed_lifecycle() {
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let mut redis = Component::new(ComponentKind::Check, true);
+        redis.status = ComponentStatus::Down;
+        redis.shared = true;
+        redis.fleet = Some(crate::model::fleet::FleetView::new(2, 2, 2));
+        state.components.insert("redis".into(), redis);
+
+        let readiness = text(&state, Probe::Readiness, Scope::All, false);
+        assert_eq!(
+            readiness,
+            "[+]fleet ok: redis down across the fleet (2/2 peers)\n\
+             [-]redis failed: reason withheld; down across the fleet (2/2 peers)\n\
+             readiness check passed (degraded)\n"
+        );
+        assert!(!readiness.contains("lifecycle"), "{readiness}");
+        // The check's own answer is its status, without the hold.
+        assert_eq!(
+            text(&state, Probe::Readiness, Scope::Only("redis"), false),
+            "[-]redis failed: reason withheld; down across the fleet (2/2 peers)\n\
+             redis check failed\n"
+        );
+        // Draining: the lifecycle fails, and the hold is still said as what it is.
+        state.lifecycle.draining = true;
+        assert!(
+            text(&state, Probe::Combined, Scope::All, false).starts_with(
+                "[-]lifecycle failed: shutting down\n\
+                 [+]fleet ok: redis down across the fleet (2/2 peers)\n"
+            )
         );
     }
 }

@@ -15,12 +15,16 @@ pub mod deps;
 pub mod drain;
 /// Example programs started as processes (`target/<profile>/examples/<name>`).
 pub mod examples;
+/// Replicas with a shared check, asking each other as peers.
+pub mod fleet;
 /// gRPC health client side (tonic-health's own client): `Check`, `Watch`.
 pub mod grpc;
 /// Closure checks switched on and off, waiting for first results.
 pub mod health;
 /// Requests looping on a path from several clients: load on a server.
 pub mod load;
+/// Peers that are no tower-health replica: hanging, garbage, bare statuses, redirects.
+pub mod peers;
 /// A strict parser for the Prometheus text exposition format.
 pub mod prometheus;
 /// Servers on 127.0.0.1:0 with the layer in front: axum, plain hyper, tonic.
