@@ -232,6 +232,8 @@ const FAMILIES: &[&str] = &[
     "health_probe_status",
     "health_check_down_across_fleet",
     "health_peer_requests_total",
+    "health_check_flapping",
+    "health_check_critical",
 ];
 
 /// `GET /metrics` until every family in [`FAMILIES`] is there, for at most [`NO_HANG`].
