@@ -266,3 +266,43 @@ async fn browsers_get_the_page_and_machines_keep_their_formats() {
         draining.text()
     );
 }
+
+#[tokio::test]
+async fn flapping_and_criticality_reach_the_metrics_and_flapping_clears_there_too() {
+    // The process-wide recorder of this test's own process (nextest runs each test alone).
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .unwrap();
+    let window = Duration::from_millis(500);
+    let health = Health::builder()
+        .component("consumer")
+        .non_critical_component("search")
+        .flap_detection(3, window)
+        .build();
+    health.mark_started();
+    health.mark_up("search");
+    let scrape = || common::prometheus::parse(&metrics.render()).expect("a valid exposition");
+    let flapping = "health_check_flapping";
+    assert_eq!(
+        scrape().get("health_check_critical", &[("check", "consumer")]),
+        1.0
+    );
+    assert_eq!(
+        scrape().get("health_check_critical", &[("check", "search")]),
+        0.0
+    );
+
+    health.mark_up("consumer");
+    health.mark_down("consumer", "slow");
+    assert_eq!(scrape().get(flapping, &[("check", "consumer")]), 0.0);
+    health.mark_up("consumer");
+    assert_eq!(scrape().get(flapping, &[("check", "consumer")]), 1.0);
+    assert_eq!(scrape().get(flapping, &[("check", "search")]), 0.0);
+
+    // The clock clears it with nobody reading the state.
+    let deadline = tokio::time::Instant::now() + NO_HANG;
+    while scrape().get(flapping, &[("check", "consumer")]) != 0.0 {
+        assert!(tokio::time::Instant::now() < deadline, "never cleared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
