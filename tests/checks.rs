@@ -4,9 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::deps::{Blackhole, Proxy, Redis, database_options, free_port, pg_addr};
+use common::deps::{Blackhole, Proxy, Redis, database_options, free_port, pg_addr, redis_manager};
 use common::serve::serve_axum;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use sqlx::postgres::PgPoolOptions;
 use tower_health::{Check, checks};
 
@@ -24,11 +24,7 @@ async fn recovers(check: &impl Check, what: &str) {
 }
 
 fn manager(url: &str) -> ConnectionManager {
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(1)))
-        .set_response_timeout(Some(Duration::from_secs(1)))
-        .set_number_of_retries(1);
-    ConnectionManager::new_lazy_with_config(redis::Client::open(url).unwrap(), config).unwrap()
+    redis_manager(url, Duration::from_secs(1), 1)
 }
 
 #[tokio::test]

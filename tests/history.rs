@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use common::NO_HANG;
 use common::client::{fetch, send, wait_for_status};
-use common::deps::Redis;
+use common::deps::{Redis, redis_manager};
 use common::serve::{counting_app, serve_axum};
 use http::{Method, StatusCode};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::Value;
 use tower_health::{Details, Health, HealthLayer, checks};
 
@@ -22,14 +21,6 @@ const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,ima
 async fn serve(health: &Health) -> std::net::SocketAddr {
     let (app, _calls) = counting_app();
     serve_axum(app.layer(HealthLayer::new(health.clone()))).await
-}
-
-fn manager(url: &str) -> ConnectionManager {
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_millis(500)))
-        .set_response_timeout(Some(Duration::from_millis(500)))
-        .set_number_of_retries(0);
-    ConnectionManager::new_lazy_with_config(redis::Client::open(url).unwrap(), config).unwrap()
 }
 
 /// Milliseconds since the Unix epoch of an RFC 3339 time in a body.
@@ -44,7 +35,10 @@ fn millis(at: &Value) -> u128 {
 async fn history_follows_a_redis_stop_and_start_in_order_with_durations() {
     let mut redis = Redis::start();
     let health = Health::builder()
-        .check("redis", checks::redis(manager(&redis.url())))
+        .check(
+            "redis",
+            checks::redis(redis_manager(&redis.url(), Duration::from_millis(500), 0)),
+        )
         .interval(Duration::from_millis(100))
         .timeout(Duration::from_millis(800))
         .failure_threshold(1)

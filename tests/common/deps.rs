@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::PgConnectOptions;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -54,6 +55,16 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A lazy redis-rs connection manager for `url`: each connection attempt and response
+/// waits at most `timeout`, with `retries` retries, so a stopped server fails a check fast.
+pub fn redis_manager(url: &str, timeout: Duration, retries: usize) -> ConnectionManager {
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
+        .set_number_of_retries(retries);
+    ConnectionManager::new_lazy_with_config(redis::Client::open(url).unwrap(), config).unwrap()
 }
 
 /// A redis-server process of the test's own, on a port it can stop and start again.
