@@ -5,7 +5,10 @@
 //! - `probe_readyz`: a probe answer with 0 to 1,000 registered checks;
 //! - `pass_through`: a forwarded request with and without the layer (and with the handle
 //!   kept out of the extensions);
-//! - `rerender_on_change`: publishing a new snapshot after a change, 10 to 1,000 components.
+//! - `rerender_on_change`: publishing a new snapshot after a change, 10 to 1,000 components;
+//! - `status_page_after_change`: the same change, then the first browser `GET /health` of
+//!   the new snapshot, which renders the HTML page (every component with 20 changes of
+//!   history); the page's own cost is the difference from `rerender_on_change`.
 //!
 //! ```text
 //! cargo bench -p tower-health-benches --bench probe
@@ -148,5 +151,55 @@ fn rerender(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, path_matching, probe, pass_through, rerender);
+fn status_page(c: &mut Criterion) {
+    let mut group = c.benchmark_group("status_page_after_change");
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    for components in [10, 100, 1000] {
+        let mut builder = Health::builder();
+        for i in 0..components {
+            builder = builder.component(format!("component-{i:04}"));
+        }
+        let health = builder.build();
+        health.mark_started();
+        // A full history for every component.
+        for i in 0..components {
+            let name = format!("component-{i:04}");
+            for _ in 0..10 {
+                health.mark_up(&name);
+                health.mark_down(&name, "connection refused");
+            }
+        }
+        let mut service = HealthService::new(Noop, health.clone());
+        let mut up = false;
+        group.bench_with_input(
+            BenchmarkId::from_parameter(components),
+            &components,
+            |b, _| {
+                b.iter(|| {
+                    up = !up;
+                    if up {
+                        health.mark_up("component-0000");
+                    } else {
+                        health.mark_down("component-0000", "flapping");
+                    }
+                    let request = Request::get("/health")
+                        .header("accept", browser)
+                        .body(())
+                        .unwrap();
+                    black_box(call(&mut service, request))
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    path_matching,
+    probe,
+    pass_through,
+    rerender,
+    status_page
+);
 criterion_main!(benches);
