@@ -123,29 +123,36 @@ fn pass_through(c: &mut Criterion) {
     group.finish();
 }
 
+/// A started health with `components` manual components, `component-0000` onwards.
+fn health_with_components(components: usize) -> Health {
+    let mut builder = Health::builder();
+    for i in 0..components {
+        builder = builder.component(format!("component-{i:04}"));
+    }
+    let health = builder.build();
+    health.mark_started();
+    health
+}
+
+/// A change that publishes a new snapshot: `component-0000` turns up, then down, in turn.
+fn change(health: &Health, up: &mut bool) {
+    *up = !*up;
+    if *up {
+        health.mark_up("component-0000");
+    } else {
+        health.mark_down("component-0000", "flapping");
+    }
+}
+
 fn rerender(c: &mut Criterion) {
     let mut group = c.benchmark_group("rerender_on_change");
     for components in [10, 100, 1000] {
-        let mut builder = Health::builder();
-        for i in 0..components {
-            builder = builder.component(format!("component-{i:04}"));
-        }
-        let health = builder.build();
-        health.mark_started();
+        let health = health_with_components(components);
         let mut up = false;
         group.bench_with_input(
             BenchmarkId::from_parameter(components),
             &components,
-            |b, _| {
-                b.iter(|| {
-                    up = !up;
-                    if up {
-                        health.mark_up("component-0000");
-                    } else {
-                        health.mark_down("component-0000", "flapping");
-                    }
-                })
-            },
+            |b, _| b.iter(|| change(&health, &mut up)),
         );
     }
     group.finish();
@@ -155,12 +162,7 @@ fn status_page(c: &mut Criterion) {
     let mut group = c.benchmark_group("status_page_after_change");
     let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
     for components in [10, 100, 1000] {
-        let mut builder = Health::builder();
-        for i in 0..components {
-            builder = builder.component(format!("component-{i:04}"));
-        }
-        let health = builder.build();
-        health.mark_started();
+        let health = health_with_components(components);
         // A full history for every component.
         for i in 0..components {
             let name = format!("component-{i:04}");
@@ -176,12 +178,7 @@ fn status_page(c: &mut Criterion) {
             &components,
             |b, _| {
                 b.iter(|| {
-                    up = !up;
-                    if up {
-                        health.mark_up("component-0000");
-                    } else {
-                        health.mark_down("component-0000", "flapping");
-                    }
+                    change(&health, &mut up);
                     let request = Request::get("/health")
                         .header("accept", browser)
                         .body(())
