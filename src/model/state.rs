@@ -92,6 +92,24 @@ impl State {
         target == Target::Probe(Probe::Combined) || self.counts(target, name, component)
     }
 
+    /// The names of what the component `name` counts for: its built-in probes, then the
+    /// groups that list it.
+    pub(crate) fn counted_by<'a>(
+        &'a self,
+        name: &'a str,
+        component: &'a Component,
+    ) -> impl Iterator<Item = &'a str> {
+        let groups = self
+            .groups
+            .iter()
+            .filter(move |g| g.member_names().any(|m| m == name));
+        let probes = component
+            .probes
+            .iter()
+            .map(|probe| -> &'a str { probe.name() });
+        probes.chain(groups.map(Group::name))
+    }
+
     /// The group named `name`.
     pub(crate) fn group(&self, name: &str) -> Option<Target> {
         let position = self.groups.iter().position(|group| group.name == name)?;

@@ -11,7 +11,6 @@ use super::escape::Escaped;
 use super::subject::Subject;
 use crate::model::component::Component;
 use crate::model::history::HistoryEntry;
-use crate::model::probe::Probe;
 use crate::model::status::ComponentStatus;
 
 /// Seconds between the page's reloads (`<meta http-equiv="refresh">`).
@@ -158,16 +157,9 @@ fn write_component(
         "non-critical"
     };
     write!(out, "<span><b>{critical}</b></span>")?;
-    let probes: Vec<&str> = component.probes().iter().map(Probe::name).collect();
-    let state = subject.state;
-    let groups = state
-        .groups
-        .iter()
-        .filter(|group| group.member_names().any(|member| member == name))
-        .map(|group| group.name());
-    let counts: Vec<String> = probes
-        .into_iter()
-        .chain(groups)
+    let counts: Vec<String> = subject
+        .state
+        .counted_by(name, component)
         .map(|probe| Escaped(probe).to_string())
         .collect();
     match counts.is_empty() {
@@ -290,6 +282,7 @@ mod tests {
     use crate::model::component::ComponentKind;
     use crate::model::history::HistoryRule;
     use crate::model::lifecycle::Maintenance;
+    use crate::model::probe::Probe;
     use crate::model::scope::Scope;
     use crate::model::state::State;
 

@@ -81,17 +81,8 @@ impl Serialize for Entry<'_> {
             map.serialize_entry("fleet", &fleet.to_string())?;
         }
         if show_probes {
-            let state = subject.state;
-            let probes: Vec<&str> = component.probes().iter().map(Probe::name).collect();
-            let groups = state
-                .groups
-                .iter()
-                .filter(|g| g.member_names().any(|m| m == name));
-            let groups = groups.map(|group| group.name());
-            map.serialize_entry(
-                "probes",
-                &probes.into_iter().chain(groups).collect::<Vec<_>>(),
-            )?;
+            let counted_by: Vec<&str> = subject.state.counted_by(name, component).collect();
+            map.serialize_entry("probes", &counted_by)?;
         }
         if subject.history {
             map.serialize_entry("history", &History { component, reveal })?;
