@@ -30,29 +30,35 @@ pub(crate) fn negotiate(headers: &HeaderMap, html: bool) -> Format {
     if !values().any(mentions) {
         return Format::Json;
     }
-    // The highest quality each candidate is named with: health+json, JSON, HTML.
+    // In tie order; HTML only where there is a page.
+    let candidates = [
+        ("application/health+json", Format::HealthJson),
+        ("application/json", Format::Json),
+        ("text/html", Format::Html),
+    ];
+    let candidates = &candidates[..if html { 3 } else { 2 }];
+    // The highest quality each candidate is named with.
     let mut quality: [Option<f32>; 3] = [None; 3];
     for value in values() {
         for range in value.split(',') {
             let mut parts = range.split(';');
             let media = parts.next().unwrap_or("").trim();
+            let Some(slot) = candidates
+                .iter()
+                .position(|(name, _)| media.eq_ignore_ascii_case(name))
+            else {
+                continue;
+            };
             let q = parts
                 .filter_map(|param| param.split_once('='))
                 .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
                 .map_or(Some(1.0), |(_, q)| parse_quality(q.trim()));
             let Some(q) = q else { continue };
-            let slot = match media {
-                _ if media.eq_ignore_ascii_case("application/health+json") => 0,
-                _ if media.eq_ignore_ascii_case("application/json") => 1,
-                _ if html && media.eq_ignore_ascii_case("text/html") => 2,
-                _ => continue,
-            };
             quality[slot] = Some(quality[slot].map_or(q, |seen: f32| seen.max(q)));
         }
     }
-    let candidates = [Format::HealthJson, Format::Json, Format::Html];
     let mut best = (Format::Json, 0.0);
-    for (format, q) in candidates.into_iter().zip(quality) {
+    for (&(_, format), q) in candidates.iter().zip(quality) {
         // Strictly better only: an earlier candidate wins a tie.
         if let Some(q) = q.filter(|&q| q > best.1) {
             best = (format, q);
