@@ -182,7 +182,7 @@ fn serving_statuses(state: &State) -> impl Iterator<Item = (&str, ServingStatus)
     let components = state.components.iter().map(move |(name, component)| {
         (
             name.as_str(),
-            serving(!draining && component.status.is_up()),
+            serving(!draining && component.status.is_passing()),
         )
     });
     let groups = (0..state.groups.len()).map(Target::Group);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::build_error::BuildError;
 use super::composition::compose;
-use super::{Details, Fleetwide, Health};
+use super::{Details, Fleetwide, Health, Observed};
 use crate::checks::{Check, NamedCheck};
 use crate::engine::Scheduled;
 use crate::model::component::{Component, ComponentKind};
@@ -14,6 +14,7 @@ use crate::model::meta::Meta;
 use crate::model::probe::Probe;
 use crate::model::state::State;
 use crate::model::thresholds::Thresholds;
+use crate::model::traffic::Traffic;
 
 /// Configures a [`Health`]. Created by [`Health::builder`].
 ///
@@ -48,6 +49,7 @@ pub struct HealthBuilder {
     initial_jitter: Option<Duration>,
     down_interval: Option<Duration>,
     pub(super) fleetwide: Fleetwide,
+    traffic: Option<Traffic>,
 }
 
 /// The default initial jitter is the check's interval, at most this.
@@ -68,6 +70,7 @@ impl Default for HealthBuilder {
             initial_jitter: None,
             down_interval: None,
             fleetwide: Fleetwide::default(),
+            traffic: None,
         }
     }
 }
@@ -237,6 +240,25 @@ impl HealthBuilder {
         self
     }
 
+    /// Observe the service's own traffic: every [`HealthLayer`](crate::HealthLayer) over
+    /// the handle records its forwarded requests, and a component (`traffic` unless
+    /// [named](Traffic::name) otherwise) is judged from them by `rules` (see [`Traffic`]).
+    /// Off by default: a forwarded request then pays nothing for it.
+    ///
+    /// The folding runs on the tokio runtime a layer over the handle is made in (or
+    /// [`start_checks`](Health::start_checks) is called from).
+    ///
+    /// ```
+    /// use tower_health::{Health, Traffic};
+    ///
+    /// let health = Health::builder().traffic(Traffic::new()).build();
+    /// assert!(health.snapshot().component("traffic").is_some());
+    /// ```
+    pub fn traffic(mut self, rules: Traffic) -> Self {
+        self.traffic = Some(rules);
+        self
+    }
+
     /// Build the handle. Checks run once the engine is started with [`Health::start_checks`].
     ///
     /// # Panics
@@ -276,6 +298,7 @@ impl HealthBuilder {
             initial_jitter,
             down_interval,
             fleetwide,
+            traffic,
         } = self;
         state.meta = Arc::new(meta);
         let at_least = |duration: Duration| duration.max(Duration::from_millis(1));
@@ -328,8 +351,14 @@ impl HealthBuilder {
                     .map_or(every, at_least),
             });
         }
+        let traffic = traffic
+            .map(|rules| Observed::register(rules, &mut state))
+            .transpose()
+            .map_err(BuildError::new)?;
         compose(&mut state, startup, groups).map_err(BuildError::new)?;
-        Ok(Health::from_parts(state, scheduled, details, fleetwide))
+        Ok(Health::from_parts(
+            state, scheduled, details, fleetwide, traffic,
+        ))
     }
 }
 

@@ -49,10 +49,10 @@ impl Health {
         let mut flapping = false;
         self.update(|state| {
             let component = match state.components.get_mut(name) {
-                Some(component) if component.kind == ComponentKind::Check => {
+                Some(component) if component.kind != ComponentKind::Manual => {
                     tracing::warn!(
                         name,
-                        "health: {name} is a check; its status is not set by hand"
+                        "health: {name} is judged by tower-health; its status is not set by hand"
                     );
                     return false;
                 }
@@ -64,7 +64,7 @@ impl Health {
             };
             let from = component.status;
             let changed = from != status || component.error != error;
-            component.ever_up |= status.is_up();
+            component.ever_up |= status.is_passing();
             component.status = status;
             component.error = error;
             if from != status {

@@ -60,6 +60,7 @@ impl Health {
         async move {
             if let Some(health) = weak.upgrade() {
                 health.start_clock();
+                health.start_traffic();
             }
             if first {
                 engine::run(checks, weak, fleet, stop).await;
@@ -146,7 +147,7 @@ impl Health {
 
 /// Log a shared check's outage turning fleet-wide (readiness holds) or back to this
 /// replica's own (readiness fails, or the check is up again).
-fn say_fleet(name: &str, component: &Component) {
+pub(super) fn say_fleet(name: &str, component: &Component) {
     match component.fleet {
         Some(fleet) if component.is_down_across_the_fleet() => tracing::warn!(
             name,

@@ -27,6 +27,7 @@ mod lint;
 mod publish;
 mod shutdown;
 mod snapshot;
+mod traffic;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, Weak};
@@ -38,6 +39,7 @@ pub use build_error::BuildError;
 pub use builder::HealthBuilder;
 pub use details::{Details, ProbeRequest};
 pub use snapshot::Snapshot;
+pub(crate) use traffic::Observed;
 
 use crate::engine::{Fleet, Scheduled};
 use crate::model::state::State;
@@ -112,6 +114,8 @@ struct Inner {
     fleet: Option<Arc<dyn Fleet>>,
     /// This replica's name among its peers (random, per handle).
     instance: Arc<str>,
+    /// The traffic observation, when turned on.
+    traffic: Option<Arc<traffic::Observed>>,
 }
 
 /// A handle that does not keep the state alive: what the engine and the clock hold.
@@ -141,6 +145,7 @@ impl Health {
         checks: Vec<Scheduled>,
         details: Details,
         fleet: Fleetwide,
+        traffic: Option<traffic::Observed>,
     ) -> Self {
         let first = Arc::new(Snapshot::new(state.clone(), 0));
         #[cfg(feature = "metrics")]
@@ -164,6 +169,7 @@ impl Health {
                 transitions: broadcast::Sender::new(64),
                 fleet: fleet.fleet,
                 instance: fleet.instance,
+                traffic: traffic.map(Arc::new),
             }),
         }
     }

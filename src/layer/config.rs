@@ -5,7 +5,9 @@ use http::HeaderValue;
 
 use super::paths::Paths;
 use super::response::Headers;
-use crate::health::Health;
+use std::sync::Arc;
+
+use crate::health::{Health, Observed};
 
 /// What a [`HealthService`](super::HealthService) answers from and how it routes: the
 /// handle, the probe paths, whether forwarded requests carry the handle, and the headers
@@ -20,6 +22,9 @@ pub(crate) struct Config {
     /// The handle's instance name, sent with per-check answers so a peer asking a fleet
     /// recognises itself.
     pub(crate) instance: HeaderValue,
+    /// Where forwarded requests are recorded, when the handle observes traffic and this
+    /// layer records it.
+    pub(crate) traffic: Option<Arc<Observed>>,
 }
 
 impl Config {
@@ -28,7 +33,10 @@ impl Config {
         // Sixteen hexadecimal digits: always a valid header value.
         let instance =
             HeaderValue::from_str(health.instance()).unwrap_or(HeaderValue::from_static("-"));
+        // The folding runs on the runtime the layer is made in.
+        health.start_traffic();
         Config {
+            traffic: health.observed().cloned(),
             instance,
             health,
             paths,

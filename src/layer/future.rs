@@ -9,6 +9,7 @@ use http::Response;
 use pin_project_lite::pin_project;
 
 use super::body::ResponseBody;
+use super::recorder::Recording;
 
 pin_project! {
     /// The response future of [`HealthService`](super::HealthService).
@@ -25,6 +26,7 @@ pin_project! {
     enum Kind<F> {
         Answered { response: Option<Response<Bytes>> },
         Inner { #[pin] future: F },
+        Recorded { #[pin] future: F, recording: Recording },
     }
 }
 
@@ -42,6 +44,13 @@ impl<F> ResponseFuture<F> {
     pub(crate) fn inner(future: F) -> Self {
         ResponseFuture {
             kind: Kind::Inner { future },
+        }
+    }
+
+    #[inline]
+    pub(crate) fn recorded(future: F, recording: Recording) -> Self {
+        ResponseFuture {
+            kind: Kind::Recorded { future, recording },
         }
     }
 }
@@ -62,6 +71,11 @@ where
             KindProj::Inner { future } => future
                 .poll(cx)
                 .map(|result| result.map(|response| response.map(ResponseBody::inner))),
+            KindProj::Recorded { future, recording } => {
+                let result = std::task::ready!(future.poll(cx));
+                recording.finish(&result);
+                Poll::Ready(result.map(|response| response.map(ResponseBody::inner)))
+            }
         }
     }
 }

@@ -139,6 +139,28 @@ impl HealthLayer {
     }
 }
 
+impl HealthLayer {
+    /// Whether this layer records its forwarded requests for the handle's
+    /// [traffic](crate::HealthBuilder::traffic) component (when the handle observes
+    /// traffic: on by default). Turn it off on a layer whose traffic says nothing of the
+    /// service's health: an admin listener, a second copy of the same requests.
+    ///
+    /// ```
+    /// use tower_health::{Health, HealthLayer, Traffic};
+    ///
+    /// let health = Health::builder().traffic(Traffic::new()).build();
+    /// let admin = HealthLayer::new(health).record_traffic(false);
+    /// ```
+    pub fn record_traffic(mut self, record: bool) -> Self {
+        let config = Arc::make_mut(&mut self.config);
+        config.traffic = match record {
+            true => config.health.observed().cloned(),
+            false => None,
+        };
+        self
+    }
+}
+
 impl<S> Layer<S> for HealthLayer {
     type Service = HealthService<S>;
 

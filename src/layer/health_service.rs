@@ -13,6 +13,7 @@ use super::config::Config;
 use super::future::ResponseFuture;
 use super::health_layer::HealthLayer;
 use super::paths::Route;
+use super::recorder::Recording;
 use crate::health::Health;
 
 /// A service that answers the health probes itself and forwards everything else to `S`.
@@ -107,6 +108,10 @@ where
         }
         if self.config.insert_handle {
             request.extensions_mut().insert(self.config.health.clone());
+        }
+        if let Some(observed) = &self.config.traffic {
+            let recording = Recording::start(&observed.counters);
+            return ResponseFuture::recorded(self.inner.call(request), recording);
         }
         ResponseFuture::inner(self.inner.call(request))
     }

@@ -16,6 +16,7 @@ mod health_layer;
 mod health_service;
 mod negotiate;
 mod paths;
+mod recorder;
 mod response;
 mod view;
 

@@ -11,6 +11,7 @@ use super::history::{History, HistoryEntry, HistoryRule};
 use super::probe_set::ProbeSet;
 use super::status::ComponentStatus;
 use super::thresholds::Thresholds;
+use super::traffic::TrafficFigures;
 use super::transition::Transition;
 
 /// Where a component's status comes from.
@@ -22,6 +23,8 @@ pub enum ComponentKind {
     Manual,
     /// Written by the background engine from a dependency [`Check`](crate::checks::Check).
     Check,
+    /// Judged from the service's own forwarded requests (see [`Traffic`](crate::Traffic)).
+    Traffic,
 }
 
 /// One named component of the service's health: a dependency check or a manual component.
@@ -56,6 +59,8 @@ pub struct Component {
     /// Its last status changes: shared with the published snapshots until the next one.
     pub(crate) history: Arc<History>,
     pub(crate) flapping: Flapping,
+    /// The traffic component's figures over its last window.
+    pub(crate) traffic: Option<Arc<TrafficFigures>>,
 }
 
 /// What a result did to a component.
@@ -89,6 +94,7 @@ impl Component {
             since: Instant::now(),
             history: Arc::default(),
             flapping: Flapping::default(),
+            traffic: None,
         }
     }
 
@@ -134,7 +140,7 @@ impl Component {
     /// Whether it is down here and, by the peers' word, across the fleet: readiness then
     /// counts it as degrading, not failing.
     pub fn is_down_across_the_fleet(&self) -> bool {
-        !self.status.is_up() && self.fleet.is_some_and(|fleet| fleet.is_fleet_wide())
+        !self.status.is_passing() && self.fleet.is_some_and(|fleet| fleet.is_fleet_wide())
     }
 
     /// Where its status comes from.
@@ -146,6 +152,12 @@ impl Component {
     /// bodies by default.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
+    }
+
+    /// The figures of its last traffic window (the [`Traffic`](crate::Traffic) component
+    /// only).
+    pub fn traffic(&self) -> Option<&TrafficFigures> {
+        self.traffic.as_deref()
     }
 
     /// Failures in a row up to the last result.

@@ -22,7 +22,7 @@ pub(crate) const LAST_RESULT_HEADER: &str = "x-health-last-result";
 pub(crate) fn last_result(component: &Component) -> &'static str {
     if component.status() == ComponentStatus::Unknown {
         "none"
-    } else if !component.status().is_up() || component.consecutive_failures() > 0 {
+    } else if !component.status().is_passing() || component.consecutive_failures() > 0 {
         "fail"
     } else {
         "pass"

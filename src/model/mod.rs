@@ -22,6 +22,7 @@ pub(crate) mod state;
 pub(crate) mod status;
 pub(crate) mod target;
 pub(crate) mod thresholds;
+pub mod traffic;
 pub(crate) mod transition;
 
 pub use component::{Component, ComponentKind};
@@ -31,4 +32,5 @@ pub use history::HistoryEntry;
 pub use probe::Probe;
 pub use probe_set::ProbeSet;
 pub use status::{ComponentStatus, Status};
+pub use traffic::{Traffic, TrafficFigures};
 pub use transition::Transition;

@@ -10,7 +10,7 @@ use super::lifecycle::Lifecycle;
 use super::meta::Meta;
 use super::probe::Probe;
 use super::scope::Scope;
-use super::status::Status;
+use super::status::{ComponentStatus, Status};
 use super::target::Target;
 
 /// The state the mutable parts of the handle write, before rendering.
@@ -47,8 +47,11 @@ impl State {
     /// The verdict for `target` counting only its members in `scope`.
     pub(crate) fn verdict(&self, target: Target, scope: Scope<'_>) -> Status {
         if let Scope::Only(name) = scope {
-            let up = self.components.get(name).is_some_and(|c| c.status.is_up());
-            return if up { Status::Ok } else { Status::Down };
+            return match self.components.get(name).map(|c| c.status) {
+                Some(ComponentStatus::Up) => Status::Ok,
+                Some(ComponentStatus::Degraded) => Status::Degraded,
+                _ => Status::Down,
+            };
         }
         match target {
             Target::Probe(Probe::Liveness) if self.lifecycle.broken.is_some() => Status::Down,
@@ -157,7 +160,9 @@ impl State {
             .iter()
             .filter(|(name, component)| scope.counts(name) && self.counts(target, name, component));
         for (_, component) in counted {
-            if !component.status.is_up() {
+            if component.status == ComponentStatus::Degraded {
+                status = Status::Degraded;
+            } else if !component.status.is_up() {
                 if component.critical && !self.held_by_the_fleet(target, component) {
                     return Status::Down;
                 }

@@ -52,23 +52,32 @@ pub enum ComponentStatus {
     Unknown,
     /// Passing.
     Up,
+    /// Passing, but impaired (the [`traffic`](crate::Traffic) component over its latency
+    /// budget): it fails no probe and makes the probes it counts for `degraded`.
+    Degraded,
     /// Failing.
     Down,
 }
 
 impl ComponentStatus {
-    /// The word used in bodies: `unknown`, `ok` or `down`.
+    /// The word used in bodies: `unknown`, `ok`, `degraded` or `down`.
     pub const fn as_str(self) -> &'static str {
         match self {
             ComponentStatus::Unknown => "unknown",
             ComponentStatus::Up => "ok",
+            ComponentStatus::Degraded => "degraded",
             ComponentStatus::Down => "down",
         }
     }
 
-    /// Whether the component is passing.
+    /// Whether the component is fully up (not degraded).
     pub const fn is_up(self) -> bool {
         matches!(self, ComponentStatus::Up)
+    }
+
+    /// Whether the component passes: up, or degraded.
+    pub const fn is_passing(self) -> bool {
+        matches!(self, ComponentStatus::Up | ComponentStatus::Degraded)
     }
 }
 

@@ -31,7 +31,7 @@ impl ProbeServer {
     pub fn bind(addr: impl Into<SocketAddr>, health: Health) -> ProbeServerBuilder {
         ProbeServerBuilder {
             addr: addr.into(),
-            layer: HealthLayer::new(health.clone()),
+            layer: HealthLayer::new(health.clone()).record_traffic(false),
             health,
             fallback: NotFound,
             max_connections: 256,
@@ -82,7 +82,9 @@ impl<S> ProbeServerBuilder<S> {
     }
 
     /// Answer with `layer` (its own paths, disabled probes, handle in extensions) instead of
-    /// a default [`HealthLayer`] over the handle given to [`ProbeServer::bind`].
+    /// a default [`HealthLayer`] over the handle given to [`ProbeServer::bind`]. It records
+    /// no [traffic](HealthLayer::record_traffic): the fallback's answers are not the
+    /// service's.
     ///
     /// ```
     /// use tower_health::{Health, HealthLayer, ProbeServer, Probe};
@@ -92,7 +94,8 @@ impl<S> ProbeServerBuilder<S> {
     /// let builder = ProbeServer::bind(([0, 0, 0, 0], 9090), health).health_layer(layer);
     /// ```
     pub fn health_layer(mut self, layer: HealthLayer) -> Self {
-        self.layer = layer;
+        // Probes and the fallback's answers are no traffic of the service.
+        self.layer = layer.record_traffic(false);
         self
     }
 

@@ -57,6 +57,7 @@ mod handle;
 mod heartbeat;
 mod judge;
 mod not_found;
+mod progress;
 mod server;
 mod watchdog;
 

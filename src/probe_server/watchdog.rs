@@ -12,6 +12,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::heartbeat::{Heartbeat, PERIOD};
 use super::judge::{Change, Judge};
+use super::progress::Progress;
 use crate::health::Health;
 use crate::model::probe::Probe;
 use crate::model::probe_set::ProbeSet;
@@ -33,6 +34,13 @@ use crate::model::probe_set::ProbeSet;
 ///   is set): down with `overloaded: …` when a heartbeat runs that late, so load balancers
 ///   shed load; up again once the lag has stayed under half the threshold for a second.
 ///
+/// **Requests completing are progress.** When the handle observes its
+/// [traffic](crate::HealthBuilder::traffic), every forwarded request that completes proves
+/// the runtime is working: `runtime` fails only when there has been no heartbeat *and* no
+/// completed request for the stall threshold. A run queue longer than the threshold, with
+/// requests completing, is busy (liveness stays 200; `overload` still sees the lag). A
+/// service without HTTP traffic, or without traffic observed, keeps the heartbeat rule.
+///
 /// Only changes are written: a steady runtime costs the state nothing, a stall rewrites its
 /// reason once a second. The reasons show in bodies only where details are revealed.
 ///
@@ -45,9 +53,9 @@ use crate::model::probe_set::ProbeSet;
 /// completes, an async-lock deadlock, a consumer loop stuck on a dead connection — the
 /// heartbeat still runs; give such a loop a component of its own. One blocked worker among
 /// several, while the others run the heartbeat (it may show as lag). Other runtimes, the
-/// `spawn_blocking` pool and threads of your own. A queue so long that every task waits
-/// longer than the stall threshold looks like a stall: keep the threshold well above the
-/// worst lag you accept, and use the overload threshold for lag. CPU starvation of the whole
+/// `spawn_blocking` pool and threads of your own. Without traffic observed, a queue so long
+/// that every task waits longer than the stall threshold looks like a stall: keep the
+/// threshold well above the worst lag you accept, and use the overload threshold for lag. CPU starvation of the whole
 /// process (a cgroup quota) slows the probe thread too.
 ///
 /// ```
@@ -196,14 +204,27 @@ async fn watch_over(
 ) {
     let mut every = tokio::time::interval(PERIOD);
     every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut progress = Progress::new(health.clone(), Instant::now());
     loop {
         tokio::select! {
             _ = stopped.changed() => return,
             _ = every.tick() => {}
         }
         let now = Instant::now();
+        let mut reading = heartbeat.read(now);
+        // Requests completing are progress too: a runtime whose queue is longer than the
+        // stall threshold is busy, not wedged, while it completes them.
+        let requests = progress.silence(now);
+        if let Some(silence) = requests {
+            reading.silence = reading.silence.min(silence);
+        }
+        let and_requests = if requests.is_some() {
+            " and no completed request"
+        } else {
+            ""
+        };
         for change in judge
-            .observe(heartbeat.read(now), now)
+            .observe(reading, now)
             .into_iter()
             .flatten()
         {
@@ -211,7 +232,7 @@ async fn watch_over(
                 Change::Stalled(silence) => health.mark_down(
                     Watchdog::STALL_COMPONENT,
                     format!(
-                        "runtime stalled: no heartbeat for {}s (stall threshold {:?})",
+                        "runtime stalled: no heartbeat{and_requests} for {}s (stall threshold {:?})",
                         silence.as_secs(),
                         reasons.stall_after
                     ),

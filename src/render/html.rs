@@ -75,7 +75,7 @@ fn write_page(
     let failing = |critical: bool| -> Vec<String> {
         subject
             .listed()
-            .filter(|(_, c)| !c.status().is_up() && c.is_critical() == critical)
+            .filter(|(_, c)| !c.status().is_passing() && c.is_critical() == critical)
             .map(|(name, _)| Escaped(name).to_string())
             .collect()
     };
@@ -173,8 +173,11 @@ fn write_component(
         let age = now.duration_since(checked).unwrap_or_default();
         write!(out, "<span>checked <b>{} ago</b></span>", Short(age))?;
     }
-    if let Some(fleet) = component.fleet().filter(|_| !status.is_up()) {
+    if let Some(fleet) = component.fleet().filter(|_| !status.is_passing()) {
         write!(out, "<span>{fleet}</span>")?;
+    }
+    if let Some(figures) = component.traffic().filter(|_| subject.reveal) {
+        write!(out, "<span>{}</span>", Escaped(&figures.to_string()))?;
     }
     out.push_str("</div>");
     if let Some(error) = component.error().filter(|_| subject.reveal) {
@@ -255,6 +258,7 @@ fn class(status: ComponentStatus) -> &'static str {
     match status {
         ComponentStatus::Up => "ok",
         ComponentStatus::Down => "down",
+        ComponentStatus::Degraded => "degraded",
         _ => "unknown",
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::history::History;
 use super::subject::Subject;
 use crate::model::component::Component;
-use crate::model::status::Status;
+use crate::model::status::{ComponentStatus, Status};
 
 pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     let Subject {
@@ -46,10 +46,10 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
 /// One component's entry; beyond the draft's fields, `flapping` while it flaps and its
 /// `history` when asked (`?history`).
 fn entry(component: &Component, reveal: bool, history: bool) -> Value {
-    let status = match (component.status().is_up(), component.is_critical()) {
-        (true, _) => "pass",
-        (false, true) => "fail",
-        (false, false) => "warn",
+    let status = match (component.status(), component.is_critical()) {
+        (ComponentStatus::Up, _) => "pass",
+        (ComponentStatus::Degraded, _) | (_, false) => "warn",
+        (_, true) => "fail",
     };
     let mut entry = Map::new();
     entry.insert("componentType".into(), component.component_type().into());
@@ -70,6 +70,9 @@ fn entry(component: &Component, reveal: bool, history: bool) -> Value {
     }
     if component.is_flapping() {
         entry.insert("flapping".into(), true.into());
+    }
+    if let Some(figures) = component.traffic().filter(|_| reveal) {
+        entry.insert("traffic".into(), super::traffic::figures(figures));
     }
     if history {
         let history = serde_json::to_value(History { component, reveal }).unwrap_or_default();

@@ -75,9 +75,12 @@ impl Serialize for Entry<'_> {
         if component.is_flapping() {
             map.serialize_entry("flapping", &true)?;
         }
+        if let Some(figures) = component.traffic().filter(|_| reveal) {
+            map.serialize_entry("traffic", &super::traffic::figures(figures))?;
+        }
         // What the peers said, while it is down here (a failure under the threshold leaves
         // it up, and the body says nothing of the peers then).
-        if let Some(fleet) = component.fleet().filter(|_| !component.status().is_up()) {
+        if let Some(fleet) = component.fleet().filter(|_| !component.status().is_passing()) {
             map.serialize_entry("fleet", &fleet.to_string())?;
         }
         if show_probes {

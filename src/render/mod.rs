@@ -14,6 +14,7 @@ mod html;
 mod ietf;
 mod json;
 mod subject;
+mod traffic;
 mod verbose;
 
 pub(crate) use bodies::Bodies;

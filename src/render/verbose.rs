@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::subject::Subject;
 use crate::model::probe::Probe;
 use crate::model::scope::Scope;
-use crate::model::status::Status;
+use crate::model::status::{ComponentStatus, Status};
 
 pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     let Subject {
@@ -33,9 +33,10 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
         }
     }
     for (name, component) in subject.listed() {
-        let failure = (!component.status().is_up()).then(|| match (reveal, component.error()) {
+        let status = component.status();
+        let failure = (!status.is_up()).then(|| match (reveal, component.error()) {
             (true, Some(error)) => error,
-            _ if component.status() == crate::model::status::ComponentStatus::Unknown => {
+            _ if status == ComponentStatus::Unknown => {
                 "no result yet"
             }
             _ => "reason withheld",
@@ -55,7 +56,21 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
             ""
         };
         let name = format!("{name}{critical}{flapping}");
-        line(&mut text, &name, failure.as_deref());
+        match status {
+            // The traffic component says its figures where details are revealed.
+            ComponentStatus::Up => {
+                let figures = component.traffic().filter(|_| reveal);
+                let _ = match figures {
+                    Some(figures) => writeln!(text, "[+]{name} ok: {figures}"),
+                    None => writeln!(text, "[+]{name} ok"),
+                };
+            }
+            ComponentStatus::Degraded => {
+                let reason = failure.as_deref().unwrap_or("reason withheld");
+                let _ = writeln!(text, "[+]{name} degraded: {reason}");
+            }
+            _ => line(&mut text, &name, failure.as_deref()),
+        }
     }
     if let Scope::Exclude(names) = scope {
         for name in names {
@@ -104,7 +119,6 @@ mod tests {
     use super::*;
     use crate::model::component::{Component, ComponentKind};
     use crate::model::state::State;
-    use crate::model::status::ComponentStatus;
 
     fn text(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> String {
         let body = render(&Subject::new(state, probe.into(), scope, reveal));

@@ -34,7 +34,12 @@ use crate::model::state::State;
 use crate::model::status::ComponentStatus;
 use crate::model::target::Target;
 
-/// The status of each check and manual component: 1 up, 0 down, -1 unknown.
+mod traffic;
+
+pub use traffic::{TRAFFIC_FAILURE_RATIO, TRAFFIC_IN_FLIGHT, TRAFFIC_P99, TRAFFIC_REQUESTS};
+pub(crate) use traffic::record_traffic;
+
+/// The status of each check and manual component: 1 up, 0.5 degraded, 0 down, -1 unknown.
 pub const CHECK_STATUS: &str = "health_check_status";
 /// How long each check run took, in seconds.
 pub const CHECK_DURATION: &str = "health_check_duration_seconds";
@@ -107,6 +112,7 @@ pub(crate) fn record_state(state: &State) {
 fn status_value(status: ComponentStatus) -> f64 {
     match status {
         ComponentStatus::Up => 1.0,
+        ComponentStatus::Degraded => 0.5,
         ComponentStatus::Down => 0.0,
         ComponentStatus::Unknown => -1.0,
     }
@@ -123,7 +129,7 @@ fn probe_gauge(probe: Probe) -> Gauge {
 }
 
 /// Describe the metrics to the recorder once per process, on the first record.
-fn describe_once() {
+pub(crate) fn describe_once() {
     static DESCRIBED: Once = Once::new();
     DESCRIBED.call_once(describe);
 }
@@ -133,7 +139,7 @@ fn describe() {
     // The status gauges are codes, not quantities: no unit.
     describe_gauge!(
         CHECK_STATUS,
-        "Status of each health check and manual component: 1 up, 0 down, -1 unknown (no result yet)."
+        "Status of each health check and component: 1 up, 0.5 degraded, 0 down, -1 unknown (no result yet)."
     );
     describe_histogram!(
         CHECK_DURATION,

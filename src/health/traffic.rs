@@ -1,0 +1,162 @@
+//! Traffic on the handle's clock: the counters the layer writes, folded into the window
+//! every bucket period and judged into the traffic component.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::Health;
+use super::engine::say_fleet;
+use crate::model::component::{Component, ComponentKind};
+use crate::model::fleet::FleetView;
+use crate::model::state::State;
+use crate::model::status::ComponentStatus;
+use crate::model::traffic::counters::Counters;
+use crate::model::traffic::rules::{BUCKETS_PER_WINDOW, Traffic};
+use crate::model::traffic::window::Window;
+use crate::model::traffic::TrafficFigures;
+
+/// A handle's traffic observation: the rules, and the counters every layer over the handle
+/// writes.
+#[derive(Debug)]
+pub(crate) struct Observed {
+    pub(crate) rules: Traffic,
+    pub(crate) counters: Counters,
+    /// Set once the folding task has been started.
+    folding: AtomicBool,
+}
+
+impl Observed {
+    /// Observation by `rules`, after registering its component in `state`; an error names
+    /// what is wrong with the rules or a name already taken.
+    pub(super) fn register(rules: Traffic, state: &mut State) -> Result<Observed, String> {
+        if let Some(problem) = rules.problem() {
+            return Err(problem);
+        }
+        let mut component = Component::new(ComponentKind::Traffic, true);
+        component.probes = rules.probes;
+        component.shared = rules.shared;
+        component.component_type = "system".to_owned();
+        // No traffic yet is no failure.
+        component.status = ComponentStatus::Up;
+        component.ever_up = true;
+        if state.components.insert(rules.name.clone(), component).is_some() {
+            return Err(format!("two checks or components are named {:?}", rules.name));
+        }
+        Ok(Observed {
+            counters: Counters::new(&rules.classifier),
+            rules,
+            folding: AtomicBool::new(false),
+        })
+    }
+}
+
+impl Health {
+    /// The traffic observation, when the handle has one.
+    pub(crate) fn observed(&self) -> Option<&Arc<Observed>> {
+        self.inner.traffic.as_ref()
+    }
+
+    /// Requests completed since the start, when traffic is observed: the runtime
+    /// watchdog's proof of progress.
+    pub(crate) fn completed_requests(&self) -> Option<u64> {
+        self.observed().map(|observed| observed.counters.completed())
+    }
+
+    /// Start, once and when inside a tokio runtime, the task that folds the traffic into
+    /// its window every bucket period. It holds no strong handle and ends with the last
+    /// one.
+    pub(crate) fn start_traffic(&self) {
+        let Some(observed) = self.observed().cloned() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if observed.folding.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let weak = self.downgrade();
+        runtime.spawn(async move {
+            let period = observed.rules.period();
+            let mut window = Window::new(BUCKETS_PER_WINDOW as usize, period);
+            let mut last = observed.counters.totals();
+            let mut every = tokio::time::interval_at(Instant::now() + period, period);
+            every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let Some(health) = weak.upgrade() else {
+                    return;
+                };
+                let totals = observed.counters.totals();
+                window.push(totals.since(&last));
+                let figures = window.figures(totals.in_flight());
+                last = totals;
+                let (status, reason) = observed.rules.judge(&figures);
+                let fleet = match &health.inner.fleet {
+                    Some(fleet) if observed.rules.shared && status == ComponentStatus::Down => {
+                        Some(fleet.view(&observed.rules.name).await)
+                    }
+                    _ => None,
+                };
+                let judged = Judged {
+                    figures,
+                    status,
+                    reason,
+                    fleet,
+                };
+                health.fold_traffic(&observed.rules.name, judged);
+            }
+        });
+    }
+
+    /// Write one folded window into the traffic component `name`.
+    fn fold_traffic(&self, name: &str, judged: Judged) {
+        let Judged {
+            figures,
+            status,
+            reason,
+            fleet,
+        } = judged;
+        self.update(|state| {
+            let Some(component) = state.components.get_mut(name) else {
+                return false;
+            };
+            let from = component.status;
+            let held_before = component.is_down_across_the_fleet();
+            let visible = from != status
+                || component.error != reason
+                || component.fleet != fleet
+                || component.traffic.as_deref() != Some(&figures);
+            if status == ComponentStatus::Down {
+                component.consecutive_failures = component.consecutive_failures.saturating_add(1);
+                component.consecutive_successes = 0;
+            } else {
+                component.consecutive_successes = component.consecutive_successes.saturating_add(1);
+                component.consecutive_failures = 0;
+            }
+            component.status = status;
+            component.error = reason;
+            component.fleet = fleet;
+            #[cfg(feature = "metrics")]
+            crate::metrics::record_traffic(name, &figures);
+            component.traffic = Some(Arc::new(figures));
+            if held_before != component.is_down_across_the_fleet() {
+                say_fleet(name, component);
+            }
+            if from != status {
+                self.announce(component.changed(name, from, Instant::now(), state.history));
+            }
+            visible
+        });
+    }
+}
+
+/// One folded window and what the rules and the fleet made of it.
+struct Judged {
+    figures: TrafficFigures,
+    status: ComponentStatus,
+    reason: Option<String>,
+    fleet: Option<FleetView>,
+}
