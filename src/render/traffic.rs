@@ -11,7 +11,7 @@ use crate::model::traffic::TrafficFigures;
 pub(super) fn figures(figures: &TrafficFigures) -> Value {
     let ms = |latency: Option<Duration>| latency.map(|d| d.as_micros() as f64 / 1e3);
     json!({
-        "window_s": figures.window().as_secs(),
+        "window_s": figures.window().as_secs_f64(),
         "requests": figures.requests(),
         "failures": figures.failures(),
         "failure_ratio": (figures.failure_ratio() * 1e4).round() / 1e4,

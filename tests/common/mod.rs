@@ -29,6 +29,8 @@ pub mod peers;
 pub mod prometheus;
 /// Servers on 127.0.0.1:0 with the layer in front: axum, plain hyper, tonic.
 pub mod serve;
+/// An app whose failures and latency the test switches, and load that counts statuses.
+pub mod traffic;
 
 /// Generous bound proving "does not hang", never a performance claim.
 pub const NO_HANG: Duration = Duration::from_secs(10);

@@ -112,9 +112,9 @@ impl fmt::Display for TrafficFigures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} requests in {}s, {:.1}% failed",
+            "{} requests in {}, {:.1}% failed",
             Thousands(self.requests),
-            self.window.as_secs(),
+            Seconds(self.window),
             self.failure_ratio() * 100.0
         )?;
         if let Some(p99) = self.p99 {
@@ -137,6 +137,18 @@ impl fmt::Display for Thousands {
             write!(f, "{digit}")?;
         }
         Ok(())
+    }
+}
+
+/// A window for people: `60s`, or `0.4s` while it fills.
+struct Seconds(Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.subsec_millis() {
+            0 => write!(f, "{}s", self.0.as_secs()),
+            _ => write!(f, "{:.1}s", self.0.as_secs_f64()),
+        }
     }
 }
 
@@ -177,16 +189,26 @@ mod tests {
             "1,204 requests in 60s, 0.4% failed, p99 40ms, 3 in flight"
         );
         let quiet = TrafficFigures::new(&Counts::default(), Duration::from_secs(5), 0);
-        assert_eq!(quiet.to_string(), "0 requests in 5s, 0.0% failed, 0 in flight");
+        assert_eq!(
+            quiet.to_string(),
+            "0 requests in 5s, 0.0% failed, 0 in flight"
+        );
     }
 
     #[test]
     fn thousands_and_millis() {
-        for (n, text) in [(0, "0"), (999, "999"), (1_000, "1,000"), (1_234_567, "1,234,567")] {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (1_234_567, "1,234,567"),
+        ] {
             assert_eq!(Thousands(n).to_string(), text);
         }
         assert_eq!(Millis(Duration::from_micros(300)).to_string(), "<1ms");
         assert_eq!(Millis(Duration::from_millis(38)).to_string(), "38ms");
         assert_eq!(Millis(Duration::from_millis(1_250)).to_string(), "1.2s");
+        assert_eq!(Seconds(Duration::from_secs(60)).to_string(), "60s");
+        assert_eq!(Seconds(Duration::from_millis(400)).to_string(), "0.4s");
     }
 }
