@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 use common::Noop;
 use http::{Method, Request};
 use tower::Service;
-use tower_health::{Health, HealthLayer};
+use tower_health::{Health, HealthLayer, Traffic};
 use tower_layer::Layer;
 
 #[global_allocator]
@@ -73,6 +73,8 @@ fn main() {
     }
 
     let mut layered = HealthLayer::new(health.clone()).layer(Noop);
+    let observed = Health::builder().traffic(Traffic::new()).build();
+    let mut with_traffic = HealthLayer::new(observed).layer(Noop);
     let mut with_handle = HealthLayer::new(health.clone())
         .handle_in_extensions(true)
         .layer(Noop);
@@ -98,6 +100,10 @@ fn main() {
     println!(
         "  pass-through, layer                        {:.2}",
         per_call(&mut layered, "/api/items")
+    );
+    println!(
+        "  pass-through, layer, traffic observed         {:.2}",
+        per_call(&mut with_traffic, "/api/items")
     );
     println!(
         "  pass-through, layer, handle_in_extensions(true) {:.2}",

@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use common::Noop;
 use http::Request;
 use tower::Service;
-use tower_health::{Health, HealthLayer};
+use tower_health::{Health, HealthLayer, Traffic};
 use tower_layer::Layer;
 
 fn run<S: Service<Request<()>>>(mut service: S, path: &'static str, calls: u64) {
@@ -37,7 +37,9 @@ fn main() {
     let (mode, calls) = match args.as_slice() {
         [mode, calls] => (mode.as_str(), calls.parse().expect("calls: a number")),
         _ => {
-            eprintln!("usage: instructions <none|layer|layer-handle|probe|probe-1000> <calls>");
+            eprintln!(
+                "usage: instructions <none|layer|layer-handle|layer-traffic|probe|probe-1000> <calls>"
+            );
             std::process::exit(2);
         }
     };
@@ -53,6 +55,10 @@ fn main() {
             "/api/items",
             calls,
         ),
+        "layer-traffic" => {
+            let health = Health::builder().traffic(Traffic::new()).build();
+            run(HealthLayer::new(health).layer(Noop), "/api/items", calls)
+        }
         "probe" => run(HealthLayer::new(health).layer(Noop), "/readyz", calls),
         "probe-1000" => {
             let mut builder = Health::builder();

@@ -18,7 +18,7 @@ count() { # mode calls -> instructions
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 declare -A per_call
-for mode in none layer layer-handle probe probe-1000; do
+for mode in none layer layer-handle layer-traffic probe probe-1000; do
     base=$(count "$mode" 0)
     loaded=$(count "$mode" "$calls")
     per_call[$mode]=$(( (loaded - base) / calls ))
@@ -27,5 +27,6 @@ echo "instructions per call (callgrind, $calls calls, request building included)
 printf '  %-38s %6d\n' "pass-through, no layer" "${per_call[none]}"
 printf '  %-38s %6d  (+%d)\n' "pass-through, layer" "${per_call[layer]}" $(( per_call[layer] - per_call[none] ))
 printf '  %-38s %6d  (+%d)\n' "pass-through, layer, handle in ext." "${per_call[layer-handle]}" $(( per_call[layer-handle] - per_call[none] ))
+printf '  %-38s %6d  (+%d)\n' "pass-through, layer, traffic observed" "${per_call[layer-traffic]}" $(( per_call[layer-traffic] - per_call[none] ))
 printf '  %-38s %6d\n' "probe /readyz, no components" "${per_call[probe]}"
 printf '  %-38s %6d\n' "probe /readyz, 1,000 components" "${per_call[probe-1000]}"

@@ -2,7 +2,6 @@
 //! response, its error, or its abandonment.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use http::Response;
 
@@ -14,7 +13,8 @@ use crate::model::traffic::counters::{Counters, Shard};
 #[derive(Debug)]
 pub(crate) struct Recording {
     shard: Arc<Shard>,
-    started: Instant,
+    /// The shard's clock when it started (a raw reading).
+    started: u64,
     ended: bool,
 }
 
@@ -23,10 +23,10 @@ impl Recording {
     #[inline]
     pub(crate) fn start(counters: &Counters) -> Self {
         let shard = counters.shard().clone();
-        shard.start();
+        let started = shard.start();
         Recording {
             shard,
-            started: Instant::now(),
+            started,
             ended: false,
         }
     }
@@ -34,12 +34,11 @@ impl Recording {
     /// The inner service's response or error arrived.
     #[inline]
     pub(crate) fn finish<B, E>(&mut self, result: &Result<Response<B>, E>) {
-        let latency = self.started.elapsed();
         match result {
             Ok(response) => self
                 .shard
-                .respond(response.status(), response.headers(), latency),
-            Err(_) => self.shard.error(latency),
+                .respond(response.status(), response.headers(), self.started),
+            Err(_) => self.shard.error(self.started),
         }
         self.ended = true;
     }

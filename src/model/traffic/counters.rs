@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::time::Duration;
 
 use super::classifier::Classifier;
 use super::counts::{CLASSES, Counts, class};
@@ -28,6 +27,8 @@ pub(crate) struct Shard {
     abandoned: AtomicU64,
     latency: [AtomicU64; BUCKETS],
     classifier: Classifier,
+    /// The clock latencies are read from.
+    clock: quanta::Clock,
 }
 
 /// The next shard slot handed to a thread.
@@ -41,11 +42,15 @@ thread_local! {
 impl Counters {
     /// Counters with a shard per two threads the machine runs at once (at least 2, at most
     /// 64, a power of two), each judging responses with `classifier`.
+    ///
+    /// The first counters of a process calibrate the clock against the system's monotonic
+    /// one (up to 200 ms, once).
     pub(crate) fn new(classifier: &Classifier) -> Self {
         let parallelism = std::thread::available_parallelism().map_or(2, |n| n.get());
         let count = (parallelism * 2).clamp(2, 64).next_power_of_two();
+        let clock = quanta::Clock::new();
         let shards = (0..count)
-            .map(|_| Arc::new(Shard::new(classifier.clone())))
+            .map(|_| Arc::new(Shard::new(classifier.clone(), clock.clone())))
             .collect();
         Counters { shards }
     }
@@ -78,7 +83,7 @@ impl Counters {
 }
 
 impl Shard {
-    fn new(classifier: Classifier) -> Self {
+    fn new(classifier: Classifier, clock: quanta::Clock) -> Self {
         Shard {
             requests: AtomicU64::new(0),
             classes: Default::default(),
@@ -87,37 +92,41 @@ impl Shard {
             abandoned: AtomicU64::new(0),
             latency: [const { AtomicU64::new(0) }; BUCKETS],
             classifier,
+            clock,
         }
     }
 
-    /// A request was forwarded.
+    /// A request was forwarded: counted, and the clock's raw reading returned, to give
+    /// [`respond`](Shard::respond) or [`error`](Shard::error).
     #[inline]
-    pub(crate) fn start(&self) {
+    pub(crate) fn start(&self) -> u64 {
         self.requests.fetch_add(1, Relaxed);
+        self.clock.raw()
     }
 
-    /// Its response came, `latency` after it started, with `status` and `headers`.
+    /// Its response came, with `status` and `headers`, for the request started at the
+    /// raw reading `started`.
     #[inline]
     pub(crate) fn respond(
         &self,
         status: http::StatusCode,
         headers: &http::HeaderMap,
-        latency: Duration,
+        started: u64,
     ) {
+        self.record_latency(started);
         self.classes[class(status.as_u16())].fetch_add(1, Relaxed);
         if self.classifier.is_failure(status, headers) {
             self.failures.fetch_add(1, Relaxed);
         }
-        self.record_latency(latency);
     }
 
-    /// The inner service returned an error, `latency` after the request started: always
-    /// a failure.
+    /// The inner service returned an error, for the request started at the raw reading
+    /// `started`: always a failure.
     #[inline]
-    pub(crate) fn error(&self, latency: Duration) {
+    pub(crate) fn error(&self, started: u64) {
+        self.record_latency(started);
         self.errors.fetch_add(1, Relaxed);
         self.failures.fetch_add(1, Relaxed);
-        self.record_latency(latency);
     }
 
     /// The response future was dropped before it completed: the client went away.
@@ -127,9 +136,9 @@ impl Shard {
     }
 
     #[inline]
-    fn record_latency(&self, latency: Duration) {
-        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-        self.latency[bucket(micros)].fetch_add(1, Relaxed);
+    fn record_latency(&self, started: u64) {
+        let nanos = self.clock.delta_as_nanos(started, self.clock.raw());
+        self.latency[bucket(nanos / 1_000)].fetch_add(1, Relaxed);
     }
 
     fn read(&self) -> Counts {
@@ -155,6 +164,7 @@ impl Shard {
 mod tests {
     use super::*;
     use http::{HeaderMap, StatusCode};
+    use std::time::Duration;
 
     #[test]
     fn counts_from_several_threads_add_up() {
@@ -165,25 +175,17 @@ mod tests {
                 std::thread::spawn(move || {
                     for n in 0..1_000u64 {
                         let shard = counters.shard().clone();
-                        shard.start();
+                        let started = shard.start();
                         match n % 10 {
-                            0 => shard.error(Duration::from_millis(2)),
+                            0 => shard.error(started),
                             1 => shard.abandon(),
                             2 => shard.respond(
                                 StatusCode::SERVICE_UNAVAILABLE,
                                 &HeaderMap::new(),
-                                Duration::from_millis(1),
+                                started,
                             ),
-                            3 => shard.respond(
-                                StatusCode::NOT_FOUND,
-                                &HeaderMap::new(),
-                                Duration::from_millis(1),
-                            ),
-                            _ => shard.respond(
-                                StatusCode::OK,
-                                &HeaderMap::new(),
-                                Duration::from_micros(300),
-                            ),
+                            3 => shard.respond(StatusCode::NOT_FOUND, &HeaderMap::new(), started),
+                            _ => shard.respond(StatusCode::OK, &HeaderMap::new(), started),
                         }
                     }
                 })
@@ -201,6 +203,20 @@ mod tests {
         assert_eq!(totals.in_flight(), 0);
         assert_eq!(counters.completed(), 3_600);
         assert_eq!(totals.latency.iter().sum::<u64>(), 3_600);
+    }
+
+    #[test]
+    fn latencies_are_timed_by_the_clock() {
+        let counters = Counters::new(&Classifier::default());
+        let shard = counters.shard();
+        let started = shard.start();
+        std::thread::sleep(Duration::from_millis(20));
+        shard.respond(StatusCode::OK, &HeaderMap::new(), started);
+        let p50 = counters.totals().latency_quantile(0.5).unwrap();
+        assert!(
+            p50 >= Duration::from_millis(20) && p50 < Duration::from_millis(200),
+            "{p50:?}"
+        );
     }
 
     #[test]
