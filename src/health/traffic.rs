@@ -168,3 +168,87 @@ struct Judged {
     reason: Option<String>,
     fleet: Option<FleetView>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::group::Group;
+    use crate::model::probe::Probe;
+    use crate::model::status::Status;
+
+    #[test]
+    fn bad_rules_and_a_taken_name_are_refused_when_built() {
+        let error = Health::builder()
+            .traffic(Traffic::new().failure_ratio(2.0))
+            .try_build()
+            .unwrap_err();
+        assert!(error.message().contains("failure ratio"), "{error}");
+        let error = Health::builder()
+            .component("traffic")
+            .traffic(Traffic::new())
+            .try_build()
+            .unwrap_err();
+        assert!(error.message().contains("\"traffic\""), "{error}");
+    }
+
+    #[test]
+    fn it_starts_up_and_report_only_may_join_a_group_and_is_not_set_by_hand() {
+        let health = Health::builder()
+            .traffic(Traffic::new().name("requests"))
+            .group(Group::new("lb", "/lbz").members(["requests"]))
+            .build();
+        health.mark_started();
+        let snapshot = health.snapshot();
+        let component = snapshot.component("requests").unwrap();
+        assert_eq!(component.kind(), ComponentKind::Traffic);
+        assert!(component.is_report_only());
+        assert_eq!(component.status(), ComponentStatus::Up);
+        assert_eq!(snapshot.status(Probe::Readiness), Status::Ok);
+        health.mark_down("requests", "by hand");
+        assert_eq!(health.snapshot().version(), snapshot.version());
+    }
+
+    #[test]
+    fn a_folded_window_moves_the_component_through_history() {
+        let health = Health::builder()
+            .traffic(Traffic::new().probes([Probe::Readiness]))
+            .build();
+        health.mark_started();
+        let mut transitions = health.transitions();
+        let figures = |requests, failures| {
+            let counts = crate::model::traffic::counts::Counts {
+                requests,
+                classes: [0, requests - failures, 0, 0, failures],
+                failures,
+                ..Default::default()
+            };
+            TrafficFigures::new(&counts, std::time::Duration::from_secs(60), 0)
+        };
+        let rules = Traffic::new();
+        for (requests, failures) in [(100, 80), (100, 0)] {
+            let figures = figures(requests, failures);
+            let (status, reason) = rules.judge(&figures);
+            let judged = Judged {
+                figures,
+                status,
+                reason,
+                fleet: None,
+            };
+            health.fold_traffic("traffic", judged);
+            let ready = health.snapshot().status(Probe::Readiness);
+            assert_eq!(ready == Status::Down, failures > 0);
+        }
+        let down = transitions.try_recv().unwrap();
+        assert_eq!(
+            (down.from, down.to),
+            (ComponentStatus::Up, ComponentStatus::Down)
+        );
+        assert!(down.error.unwrap().contains("80.0% failed"));
+        let up = transitions.try_recv().unwrap();
+        assert_eq!(up.to, ComponentStatus::Up);
+        let snapshot = health.snapshot();
+        let component = snapshot.component("traffic").unwrap();
+        assert_eq!(component.history().len(), 2);
+        assert_eq!(component.traffic().unwrap().requests(), 100);
+    }
+}

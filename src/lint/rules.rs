@@ -6,6 +6,7 @@ use super::deployment::Deployment;
 use super::detection::detection_times;
 use super::warning::ConfigWarning;
 use crate::engine::Scheduled;
+use crate::model::component::ComponentKind;
 use crate::model::probe::Probe;
 use crate::model::state::State;
 
@@ -30,6 +31,21 @@ pub(crate) fn lint(
                  fails, every replica fails liveness together and the orchestrator restarts \
                  them all, which cannot bring the host back; count it for readiness instead",
                 check.name
+            ));
+        }
+    }
+
+    let traffic = state
+        .components
+        .iter()
+        .filter(|(_, component)| component.kind == ComponentKind::Traffic);
+    for (name, component) in traffic {
+        if component.probes.contains(Probe::Readiness) && !component.shared {
+            warn(format!(
+                "{name:?} (traffic) counts for readiness and is not shared: a failure every \
+                 replica sees (a broken downstream) takes them all out of the Service at once; \
+                 mark it shared and give the handle its peers, so only a replica failing alone \
+                 leaves"
             ));
         }
     }
@@ -272,6 +288,29 @@ mod tests {
         );
         // An in-process check on liveness is what liveness is for.
         config.checks[0].check = Arc::new(|| async { Ok::<(), String>(()) });
+        assert_eq!(config.lint(&good()), vec![]);
+    }
+
+    #[test]
+    fn traffic_on_readiness_should_be_shared() {
+        let mut config = health(Duration::from_secs(2));
+        let mut traffic = Component::new(ComponentKind::Traffic, true);
+        traffic.probes = crate::model::probe_set::ProbeSet::NONE;
+        config
+            .state
+            .components
+            .insert("traffic".to_owned(), traffic);
+        assert_eq!(config.lint(&good()), vec![], "report-only: fine");
+        let traffic = config.state.components.get_mut("traffic").unwrap();
+        traffic.probes = crate::model::probe_set::ProbeSet::READINESS;
+        let warnings = config.lint(&good());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].message().contains("mark it shared"),
+            "{}",
+            warnings[0]
+        );
+        config.state.components.get_mut("traffic").unwrap().shared = true;
         assert_eq!(config.lint(&good()), vec![]);
     }
 
