@@ -59,7 +59,7 @@ pub fn flaky_app(switches: &Switches) -> Router {
             }),
         )
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
-        .route("/hang", get(|| std::future::pending::<&'static str>()))
+        .route("/hang", get(std::future::pending::<&'static str>))
 }
 
 /// Serve a [`flaky_app`] behind `HealthLayer` over `health` on `listener`.
