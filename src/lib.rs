@@ -132,6 +132,24 @@
 //! # }
 //! ```
 //!
+//! # Health from the traffic itself
+//!
+//! Every check can pass while users get errors. With [`HealthBuilder::traffic`] the layer
+//! records each forwarded request (probes never count) in sharded atomic counters, and a
+//! `traffic` component is judged from a sliding window of them: down when the failure ratio
+//! reaches its bound with enough requests, degraded past a p99 latency budget, report-only
+//! unless it is made to count (see [`Traffic`]). Off by default, and then free.
+//!
+//! ```
+//! use tower_health::{Health, HealthLayer, Probe, Traffic};
+//!
+//! let health = Health::builder()
+//!     .traffic(Traffic::new().failure_ratio(0.3).probes([Probe::Readiness]))
+//!     .build();
+//! let layer = HealthLayer::new(health.clone());
+//! assert!(health.snapshot().component("traffic").unwrap().status().is_up());
+//! ```
+//!
 //! # How the crate is laid out
 //!
 //! Data flows one way, and each module is one stage of it; a module imports only the
@@ -145,7 +163,7 @@
 //! ```
 //!
 //! - [`model`]: pure data and the verdict rules (state, lifecycle, component, status,
-//!   probe, transition). No tasks, no I/O.
+//!   probe, transition, the [`traffic`] counters, windows and rules). No tasks, no I/O.
 //! - [`checks`]: the [`Check`] trait, [`NamedCheck`], [`CheckError`], the built-in checks.
 //! - `engine` (internal): runs the checks and reports each result to what it is handed.
 //! - `fleet` (feature `fleet`): the peers the engine asks about a shared check that fails,
@@ -154,7 +172,9 @@
 //! - [`health`]: the [`Health`] handle, split by job (builder, engine start and results,
 //!   lifecycle and component setters, clock, publishing, [`Snapshot`], details policy,
 //!   shutdown).
-//! - [`layer`]: [`HealthLayer`] and [`HealthService`], in tower-http's shape.
+//! - [`layer`]: [`HealthLayer`] and [`HealthService`], in tower-http's shape; with
+//!   [traffic](Traffic) observed, the recorder writing each forwarded request into the
+//!   model's counters, which the handle's clock folds into the `traffic` component.
 //! - Integrations that read the handle: [`lint`] (configuration against the orchestrator's
 //!   probe settings), `grpc` (feature `grpc`) and `metrics` (feature `metrics`).
 //! - `probe_server` (feature `probe-server`): the layer served on an address of its own,

@@ -13,6 +13,8 @@ use crate::model::probe::Probe;
 /// every other request to the service it wraps, untouched.
 ///
 /// Put it outermost, so probes never go through authentication, rate limits or the app.
+/// When the handle observes its [traffic](crate::HealthBuilder::traffic), the layer also
+/// records every forwarded request for it (see [`record_traffic`](HealthLayer::record_traffic)).
 ///
 /// ```
 /// use axum::{Router, routing::get};
