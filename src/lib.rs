@@ -17,7 +17,8 @@
 //! [groups](Group) add probes of your own on their own paths. A failing probe answers `503`;
 //! a non-critical member that is down makes the status `degraded` and keeps `200` (unless
 //! [mapped to 503](HealthBuilder::fail_when_degraded)). Only `GET` and `HEAD` are answered, other methods get `405`
-//! with `Allow: GET, HEAD`. Every health response carries `Cache-Control: no-store`. A path
+//! with `Allow: GET, HEAD`. Every health response carries `Cache-Control: no-store`, and a
+//! degraded readiness answer `x-envoy-degraded` ([`Probe::Readiness`]). A path
 //! matches exactly (a query string is allowed); anything else goes to the inner service
 //! untouched.
 //!

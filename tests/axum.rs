@@ -5,10 +5,11 @@ mod common;
 use axum::Router;
 use axum::extract::Extension;
 use axum::routing::{any, get, post};
-use common::client::{fetch, send};
-use common::serve::{Calls, serve_axum};
+use common::client::{Reply, fetch, send};
+use common::health::settled;
+use common::serve::{Calls, serve_axum, serve_probes};
 use http::{Method, StatusCode};
-use tower_health::{Health, HealthLayer, Probe};
+use tower_health::{Health, HealthLayer, NamedCheck, Probe, Status};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 /// An app whose every route counts its calls, behind an auth layer, behind the health layer.
@@ -282,4 +283,152 @@ async fn paths_are_configurable_and_probes_can_be_turned_off() {
         assert_eq!(fetch(addr, path).await.text(), "inner", "{path}");
     }
     assert_eq!(calls.count(), 4);
+}
+
+const ENVOY_DEGRADED: &str = "x-envoy-degraded";
+
+/// `reply` answered `status`, saying `x-envoy-degraded: degraded` or not at all.
+fn assert_envoy(reply: &Reply, status: StatusCode, degraded: bool, what: &str) {
+    assert_eq!(reply.status, status, "{what}: {}", reply.text());
+    match degraded {
+        true => assert_eq!(reply.header(ENVOY_DEGRADED), "degraded", "{what}"),
+        false => assert!(
+            !reply.headers.contains_key(ENVOY_DEGRADED),
+            "{what}: {:?}",
+            reply.headers
+        ),
+    }
+}
+
+#[tokio::test]
+async fn a_degraded_readiness_answer_says_x_envoy_degraded() {
+    // Liveness is degraded throughout (a non-critical liveness check that always fails), and
+    // never says it.
+    let warmer = NamedCheck::new("cache-warmer", || async { Err::<(), _>("cold") })
+        .non_critical()
+        .probes([Probe::Liveness]);
+    let health = Health::builder()
+        .component("consumer")
+        .non_critical_component("report-cache")
+        .add_check(warmer)
+        .initial_jitter(std::time::Duration::ZERO)
+        .build();
+    health.mark_started();
+    health.mark_up("consumer");
+    health.mark_up("report-cache");
+    health.start_checks();
+    settled(&health).await;
+    assert_eq!(health.snapshot().status(Probe::Liveness), Status::Degraded);
+    let calls = Calls::default();
+    let addr = start(&health, &calls).await;
+    let (probes, _) = serve_probes(&health);
+    let get = |path| send(addr, Method::GET, path, &[]);
+    let head = |path| send(addr, Method::HEAD, path, &[]);
+    let live = |phase: &'static str| async move {
+        for reply in [fetch(addr, "/healthz").await, head("/healthz").await] {
+            assert_envoy(&reply, StatusCode::OK, false, phase);
+        }
+    };
+
+    // Every readiness member up: ok, no header.
+    let ready = get("/readyz").await;
+    assert_envoy(&ready, StatusCode::OK, false, "all up");
+    assert_eq!(ready.json()["status"], "ok");
+    assert_envoy(
+        &head("/readyz").await,
+        StatusCode::OK,
+        false,
+        "all up, HEAD",
+    );
+    live("all up").await;
+
+    // A non-critical manual component down: 200 degraded, with the header, in every format.
+    health.mark_down("report-cache", "evicted");
+    let ready = get("/readyz").await;
+    assert_envoy(&ready, StatusCode::OK, true, "degraded");
+    assert_eq!(ready.json()["status"], "degraded");
+    assert_envoy(&head("/readyz").await, StatusCode::OK, true, "HEAD");
+    let verbose = get("/readyz?verbose").await;
+    assert_envoy(&verbose, StatusCode::OK, true, "?verbose");
+    assert!(
+        verbose.text().contains("[-]report-cache"),
+        "{}",
+        verbose.text()
+    );
+    assert_envoy(
+        &head("/readyz?verbose").await,
+        StatusCode::OK,
+        true,
+        "HEAD ?verbose",
+    );
+    let ietf = send(
+        addr,
+        Method::GET,
+        "/readyz",
+        &[("accept", "application/health+json")],
+    )
+    .await;
+    assert_envoy(&ietf, StatusCode::OK, true, "health+json");
+    assert_eq!(ietf.header("content-type"), "application/health+json");
+    assert_eq!(ietf.json()["status"], "warn");
+    let excluded = get("/readyz?exclude=consumer").await;
+    assert_envoy(&excluded, StatusCode::OK, true, "?exclude=consumer");
+    // Without the failing member the verdict is ok again: no header.
+    let excluded = get("/readyz?exclude=report-cache").await;
+    assert_envoy(&excluded, StatusCode::OK, false, "?exclude=report-cache");
+    // The probe port answers as the layer does.
+    let on_probes = fetch(probes.local_addr(), "/readyz").await;
+    assert_envoy(&on_probes, StatusCode::OK, true, "probe server");
+    // Not the other probes, nor one component's own answer.
+    let combined = get("/health").await;
+    assert_envoy(&combined, StatusCode::OK, false, "/health");
+    assert_eq!(combined.json()["status"], "degraded");
+    assert_envoy(&get("/startupz").await, StatusCode::OK, false, "/startupz");
+    let one = get("/readyz/report-cache").await;
+    assert_envoy(
+        &one,
+        StatusCode::SERVICE_UNAVAILABLE,
+        false,
+        "/readyz/report-cache",
+    );
+    live("degraded").await;
+
+    // A critical one down too: 503, no header.
+    health.mark_down("consumer", "rebalancing");
+    assert_envoy(
+        &get("/readyz").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        false,
+        "down",
+    );
+    let down = head("/readyz").await;
+    assert_envoy(&down, StatusCode::SERVICE_UNAVAILABLE, false, "down, HEAD");
+    let verbose = get("/readyz?verbose").await;
+    assert_envoy(
+        &verbose,
+        StatusCode::SERVICE_UNAVAILABLE,
+        false,
+        "down, ?verbose",
+    );
+    live("down").await;
+    assert_eq!(calls.count(), 0);
+}
+
+#[tokio::test]
+async fn degraded_mapped_to_503_says_no_x_envoy_degraded() {
+    let health = Health::builder()
+        .non_critical_component("report-cache")
+        .fail_when_degraded(Probe::Readiness)
+        .build();
+    health.mark_started();
+    let calls = Calls::default();
+    let addr = start(&health, &calls).await;
+    let ready = fetch(addr, "/readyz").await;
+    assert_envoy(
+        &ready,
+        StatusCode::SERVICE_UNAVAILABLE,
+        false,
+        "mapped to 503",
+    );
+    assert_eq!(ready.json()["status"], "degraded");
 }

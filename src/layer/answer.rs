@@ -19,7 +19,8 @@ use crate::render::{Format, Variant, render};
 /// published snapshot; renders per request only for `?exclude=` and `/<path>/<name>` (pure
 /// computation, no I/O). A `/<path>/<name>` answer names the replica (`x-health-instance`)
 /// and says whether the check is failing, passing or has no result yet
-/// (`x-health-last-result`), for peers asking about a shared check.
+/// (`x-health-last-result`), for peers asking about a shared check. A readiness answer
+/// whose verdict is degraded says `x-envoy-degraded`.
 pub(crate) fn answer<B>(
     config: &Config,
     route: Route<'_>,
@@ -35,6 +36,7 @@ pub(crate) fn answer<B>(
     };
     let health = &config.health;
     let headers = &config.headers;
+    let readiness = route.target == Target::Probe(Probe::Readiness);
     let variant = Variant {
         format,
         reveal: health.details().reveal(&ProbeRequest::new(request)),
@@ -50,11 +52,12 @@ pub(crate) fn answer<B>(
             Some(name) => Scope::Only(name),
             None if view.is_plain() => {
                 let body = snapshot.bodies.get(state, route.target, variant);
-                return headers.answer(body, head);
+                return headers.answer(body, head, readiness);
             }
             None => Scope::Exclude(&view.exclude),
         };
-        let mut response = headers.answer(&render(state, route.target, scope, variant), head);
+        let body = render(state, route.target, scope, variant);
+        let mut response = headers.answer(&body, head, readiness);
         if let Scope::Only(name) = scope {
             let headers = response.headers_mut();
             headers.insert(INSTANCE_HEADER, config.instance.clone());

@@ -28,6 +28,7 @@ pin_project! {
 }
 
 impl<B> ResponseBody<B> {
+    #[inline]
     pub(crate) fn health(bytes: Bytes) -> Self {
         ResponseBody {
             kind: Kind::Health {
@@ -64,6 +65,7 @@ where
         }
     }
 
+    #[inline]
     fn is_end_stream(&self) -> bool {
         match &self.kind {
             Kind::Health { body } => body.is_end_stream(),
@@ -71,6 +73,7 @@ where
         }
     }
 
+    #[inline]
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             Kind::Health { body } => body.size_hint(),

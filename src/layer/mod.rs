@@ -3,10 +3,11 @@
 //! [`HealthLayer`] wraps a service in a [`HealthService`], which answers a request on a
 //! health path itself, from the [`Health`](crate::health::Health) handle's published
 //! snapshot, and forwards every other request untouched; [`ResponseFuture`] and
-//! [`ResponseBody`] carry either answer. Beside them: matching paths exactly (`paths`),
-//! reading `?verbose` and `?exclude=` (`view`), choosing a format from `Accept`
-//! (`negotiate`), picking the answer (`answer`) and turning a rendered body into an HTTP
-//! response with its headers (`response`).
+//! [`ResponseBody`] carry either answer. Beside them: matching paths exactly (`paths`)
+//! behind a one-byte prefilter (`prefilter`), reading `?verbose` and `?exclude=` (`view`),
+//! choosing a format from `Accept` (`negotiate`), picking the answer (`answer`) and turning
+//! a rendered body into an HTTP response with its headers (`response`), and recording a
+//! forwarded request for the traffic component (`recorder`).
 
 mod answer;
 mod body;
@@ -16,6 +17,7 @@ mod health_layer;
 mod health_service;
 mod negotiate;
 mod paths;
+mod prefilter;
 mod recorder;
 mod response;
 mod view;

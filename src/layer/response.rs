@@ -1,12 +1,13 @@
 //! HTTP responses: a rendered body as a `GET` or `HEAD` answer with the headers every
-//! health response carries, `404` for an unknown component, `405` for other methods.
+//! health response carries (and `x-envoy-degraded` on a degraded readiness answer), `404`
+//! for an unknown component, `405` for other methods.
 
 use bytes::Bytes;
 use http::header::{
     ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
     X_CONTENT_TYPE_OPTIONS,
 };
-use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode};
 
 use crate::render::{Body, Format};
 
@@ -19,10 +20,16 @@ const PAGE_POLICY: HeaderValue = HeaderValue::from_static(
      frame-ancestors 'none'",
 );
 const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+/// Said by a readiness answer while its verdict is degraded (`200`, non-critical members
+/// failing): Envoy's active HTTP health check marks the host degraded when the header is
+/// there, whatever its value.
+const ENVOY_DEGRADED: HeaderName = HeaderName::from_static("x-envoy-degraded");
+const DEGRADED: HeaderValue = HeaderValue::from_static("degraded");
 const METHOD_NOT_ALLOWED: &[u8] = br#"{"status":"error","error":"method not allowed"}"#;
 const NO_SUCH_COMPONENT: &[u8] = br#"{"status":"error","error":"no such check"}"#;
 
-/// The headers of every answer, built once per format when the layer is made.
+/// The headers of every answer, built once per format when the layer is made: the plain
+/// set, and the set a degraded readiness answer gets, with `x-envoy-degraded` besides.
 ///
 /// A response clones the map it needs whole, which costs less than inserting the headers one
 /// by one (no hashing, no probing, and no more allocations than the map's two). The `GET`
@@ -30,24 +37,44 @@ const NO_SUCH_COMPONENT: &[u8] = br#"{"status":"error","error":"no such check"}"
 /// from it). The `HEAD` maps hold one, replaced in place with the body's length.
 #[derive(Debug, Clone)]
 pub(crate) struct Headers {
+    /// Indexed by whether the answer is a degraded readiness answer.
+    sets: [Maps; 2],
+}
+
+/// One set of maps: per format, for `GET` and for `HEAD`.
+#[derive(Debug, Clone)]
+struct Maps {
     get: [HeaderMap; Format::ALL.len()],
     head: [HeaderMap; Format::ALL.len()],
 }
 
 impl Default for Headers {
     fn default() -> Self {
+        Headers {
+            sets: [Maps::new(false), Maps::new(true)],
+        }
+    }
+}
+
+impl Maps {
+    /// The maps of every format; with `degraded`, each also says `x-envoy-degraded`.
+    fn new(degraded: bool) -> Self {
         let map = |format: Format, room: usize| {
             let page = format == Format::Html;
-            let mut headers = HeaderMap::with_capacity(if page { 4 + room } else { 2 + room });
+            let extra = if page { 2 } else { 0 } + usize::from(degraded);
+            let mut headers = HeaderMap::with_capacity(2 + extra + room);
             headers.insert(CONTENT_TYPE, content_type(format));
             headers.insert(CACHE_CONTROL, NO_STORE);
             if page {
                 headers.insert(CONTENT_SECURITY_POLICY, PAGE_POLICY);
                 headers.insert(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
             }
+            if degraded {
+                headers.insert(ENVOY_DEGRADED, DEGRADED);
+            }
             headers
         };
-        Headers {
+        Maps {
             get: Format::ALL.map(|format| map(format, 0)),
             head: Format::ALL.map(|format| {
                 // Room for more than its headers: `HeaderMap::insert` reserves a slot before
@@ -57,47 +84,6 @@ impl Default for Headers {
                 headers
             }),
         }
-    }
-}
-
-impl Headers {
-    /// The answer for a rendered body: `200` or `503` from its verdict; with `head`, the
-    /// same status and headers with the body's `Content-Length`, and no body.
-    pub(crate) fn answer(&self, body: &Body, head: bool) -> Response<Bytes> {
-        let status = match body.passing {
-            true => StatusCode::OK,
-            false => StatusCode::SERVICE_UNAVAILABLE,
-        };
-        self.response(status, body.format, &body.bytes, &body.length, head)
-    }
-
-    /// `404` for a `/readyz/<name>` naming no component.
-    pub(crate) fn no_such_component(&self, head: bool) -> Response<Bytes> {
-        let body = Bytes::from_static(NO_SUCH_COMPONENT);
-        let length = Bytes::from(body.len().to_string());
-        self.response(StatusCode::NOT_FOUND, Format::Json, &body, &length, head)
-    }
-
-    /// Answer a request with `method` on a health path: `GET` gets `answer(false)`, `HEAD`
-    /// `answer(true)` (the same headers, no body), anything else `405` with `Allow`.
-    pub(crate) fn by_method(
-        &self,
-        method: &Method,
-        answer: impl FnOnce(bool) -> Response<Bytes>,
-    ) -> Response<Bytes> {
-        if method == Method::GET || method == Method::HEAD {
-            return answer(method == Method::HEAD);
-        }
-        let body = Bytes::from_static(METHOD_NOT_ALLOWED);
-        let mut response = self.response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            Format::Json,
-            &body,
-            &Bytes::new(),
-            false,
-        );
-        response.headers_mut().insert(ALLOW, GET_HEAD);
-        response
     }
 
     fn response(
@@ -125,6 +111,50 @@ impl Headers {
     }
 }
 
+impl Headers {
+    /// The answer for a rendered body: `200` or `503` from its verdict; with `head`, the
+    /// same status and headers with the body's `Content-Length`, and no body. A
+    /// `readiness` answer whose verdict is degraded (and passes) says `x-envoy-degraded`.
+    pub(crate) fn answer(&self, body: &Body, head: bool, readiness: bool) -> Response<Bytes> {
+        let status = match body.passing {
+            true => StatusCode::OK,
+            false => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        // `&`, not `&&`: both are plain loads, and the index needs no branch.
+        let set = &self.sets[usize::from(readiness & body.degraded)];
+        set.response(status, body.format, &body.bytes, &body.length, head)
+    }
+
+    /// `404` for a `/readyz/<name>` naming no component.
+    pub(crate) fn no_such_component(&self, head: bool) -> Response<Bytes> {
+        let body = Bytes::from_static(NO_SUCH_COMPONENT);
+        let length = Bytes::from(body.len().to_string());
+        self.sets[0].response(StatusCode::NOT_FOUND, Format::Json, &body, &length, head)
+    }
+
+    /// Answer a request with `method` on a health path: `GET` gets `answer(false)`, `HEAD`
+    /// `answer(true)` (the same headers, no body), anything else `405` with `Allow`.
+    pub(crate) fn by_method(
+        &self,
+        method: &Method,
+        answer: impl FnOnce(bool) -> Response<Bytes>,
+    ) -> Response<Bytes> {
+        if method == Method::GET || method == Method::HEAD {
+            return answer(method == Method::HEAD);
+        }
+        let body = Bytes::from_static(METHOD_NOT_ALLOWED);
+        let mut response = self.sets[0].response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            Format::Json,
+            &body,
+            &Bytes::new(),
+            false,
+        );
+        response.headers_mut().insert(ALLOW, GET_HEAD);
+        response
+    }
+}
+
 fn content_type(format: Format) -> HeaderValue {
     match format {
         Format::Json => HeaderValue::from_static("application/json"),
@@ -137,14 +167,15 @@ fn content_type(format: Format) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::status::Status;
 
     fn body() -> Body {
-        Body::new(false, Format::Json, Bytes::from_static(b"{}"))
+        Body::new(Status::Down, false, Format::Json, Bytes::from_static(b"{}"))
     }
 
     #[test]
     fn get_has_body_and_headers() {
-        let response = Headers::default().answer(&body(), false);
+        let response = Headers::default().answer(&body(), false, true);
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
         assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
@@ -155,7 +186,7 @@ mod tests {
 
     #[test]
     fn head_has_same_headers_the_length_and_no_body() {
-        let response = Headers::default().answer(&body(), true);
+        let response = Headers::default().answer(&body(), true, true);
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
         assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
@@ -171,11 +202,61 @@ mod tests {
             (Format::HealthJson, "application/health+json"),
             (Format::Verbose, "text/plain; charset=utf-8"),
         ] {
-            let body = Body::new(true, format, Bytes::new());
-            let response = Headers::default().answer(&body, false);
+            let body = Body::new(Status::Ok, true, format, Bytes::new());
+            let response = Headers::default().answer(&body, false, true);
             assert_eq!(response.status(), 200);
             assert_eq!(response.headers()[CONTENT_TYPE], content_type);
         }
+    }
+
+    #[test]
+    fn a_degraded_readiness_answer_says_x_envoy_degraded() {
+        let headers = Headers::default();
+        let degraded = Body::new(
+            Status::Degraded,
+            true,
+            Format::Json,
+            Bytes::from_static(b"{}"),
+        );
+        for format in [Format::Json, Format::HealthJson, Format::Verbose] {
+            let body = Body {
+                format,
+                ..degraded.clone()
+            };
+            for head in [false, true] {
+                let response = headers.answer(&body, head, true);
+                assert_eq!(response.status(), 200);
+                assert_eq!(response.headers()[ENVOY_DEGRADED], "degraded");
+                assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+                assert_eq!(
+                    response.headers().len(),
+                    3 + usize::from(head),
+                    "{format:?}"
+                );
+                // Not the readiness probe: no header.
+                let other = headers.answer(&body, head, false);
+                assert!(!other.headers().contains_key(ENVOY_DEGRADED));
+                assert_eq!(other.headers().len(), 2 + usize::from(head));
+            }
+        }
+        // Ok, down, and degraded mapped to 503: no header.
+        for (verdict, passing) in [
+            (Status::Ok, true),
+            (Status::Down, false),
+            (Status::Degraded, false),
+        ] {
+            let body = Body::new(verdict, passing, Format::Json, Bytes::new());
+            for head in [false, true] {
+                let response = headers.answer(&body, head, true);
+                assert!(!response.headers().contains_key(ENVOY_DEGRADED));
+            }
+        }
+        assert!(
+            !headers
+                .no_such_component(false)
+                .headers()
+                .contains_key(ENVOY_DEGRADED)
+        );
     }
 
     #[test]

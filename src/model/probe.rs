@@ -10,6 +10,14 @@ pub enum Probe {
     /// Is the process alive? Never depends on external dependencies. Default path `/healthz`.
     Liveness,
     /// Should traffic be routed here? Default path `/readyz`.
+    ///
+    /// While its verdict is `degraded` and passes (`200`: only non-critical members fail, or
+    /// a critical one fails across the fleet), a readiness answer carries the header
+    /// `x-envoy-degraded: degraded`, on `GET` and `HEAD`, in every format (`?verbose`,
+    /// health+json, `?exclude=`): Envoy's active HTTP health check then marks the host
+    /// degraded, and sends it traffic only once the healthy hosts are not enough. No other
+    /// probe says it, nor a readiness answer that is `ok`, `down`, or `degraded` mapped to
+    /// `503`.
     Readiness,
     /// Has the application finished starting? A latch. Default path `/startupz`.
     Startup,

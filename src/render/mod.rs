@@ -89,5 +89,5 @@ pub(crate) fn render(state: &State, target: Target, scope: Scope<'_>, variant: V
         Format::Verbose => verbose::render(&subject),
         Format::Html => html::render(&subject),
     };
-    Body::new(subject.passing, variant.format, bytes)
+    Body::new(subject.status, subject.passing, variant.format, bytes)
 }
