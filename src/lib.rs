@@ -199,8 +199,8 @@ mod render;
 pub use checks::{Check, CheckError, NamedCheck};
 pub use health::{Details, Health, HealthBuilder, Snapshot};
 pub use layer::{HealthLayer, HealthService};
-pub use model::{ComponentStatus, Group, Probe, Status, Traffic};
 pub use model::traffic;
+pub use model::{ComponentStatus, Group, Probe, Status, Traffic};
 #[cfg(feature = "probe-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "probe-server")))]
 pub use probe_server::{ProbeServer, Watchdog};

@@ -12,10 +12,10 @@ use crate::model::component::{Component, ComponentKind};
 use crate::model::fleet::FleetView;
 use crate::model::state::State;
 use crate::model::status::ComponentStatus;
+use crate::model::traffic::TrafficFigures;
 use crate::model::traffic::counters::Counters;
 use crate::model::traffic::rules::{BUCKETS_PER_WINDOW, Traffic};
 use crate::model::traffic::window::Window;
-use crate::model::traffic::TrafficFigures;
 
 /// A handle's traffic observation: the rules, and the counters every layer over the handle
 /// writes.
@@ -41,8 +41,15 @@ impl Observed {
         // No traffic yet is no failure.
         component.status = ComponentStatus::Up;
         component.ever_up = true;
-        if state.components.insert(rules.name.clone(), component).is_some() {
-            return Err(format!("two checks or components are named {:?}", rules.name));
+        if state
+            .components
+            .insert(rules.name.clone(), component)
+            .is_some()
+        {
+            return Err(format!(
+                "two checks or components are named {:?}",
+                rules.name
+            ));
         }
         Ok(Observed {
             counters: Counters::new(&rules.classifier),
@@ -61,7 +68,8 @@ impl Health {
     /// Requests completed since the start, when traffic is observed: the runtime
     /// watchdog's proof of progress.
     pub(crate) fn completed_requests(&self) -> Option<u64> {
-        self.observed().map(|observed| observed.counters.completed())
+        self.observed()
+            .map(|observed| observed.counters.completed())
     }
 
     /// Start, once and when inside a tokio runtime, the task that folds the traffic into

@@ -74,7 +74,10 @@ mod tests {
         let totals = counters.totals();
         assert_eq!(totals.requests, 3);
         assert_eq!(totals.classes[4], 1);
-        assert_eq!((totals.errors, totals.abandoned, totals.failures), (1, 1, 2));
+        assert_eq!(
+            (totals.errors, totals.abandoned, totals.failures),
+            (1, 1, 2)
+        );
         assert_eq!(totals.in_flight(), 0);
     }
 }

@@ -36,8 +36,8 @@ use crate::model::target::Target;
 
 mod traffic;
 
-pub use traffic::{TRAFFIC_FAILURE_RATIO, TRAFFIC_IN_FLIGHT, TRAFFIC_P99, TRAFFIC_REQUESTS};
 pub(crate) use traffic::record_traffic;
+pub use traffic::{TRAFFIC_FAILURE_RATIO, TRAFFIC_IN_FLIGHT, TRAFFIC_P99, TRAFFIC_REQUESTS};
 
 /// The status of each check and manual component: 1 up, 0.5 degraded, 0 down, -1 unknown.
 pub const CHECK_STATUS: &str = "health_check_status";

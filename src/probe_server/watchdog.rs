@@ -223,11 +223,7 @@ async fn watch_over(
         } else {
             ""
         };
-        for change in judge
-            .observe(reading, now)
-            .into_iter()
-            .flatten()
-        {
+        for change in judge.observe(reading, now).into_iter().flatten() {
             match change {
                 Change::Stalled(silence) => health.mark_down(
                     Watchdog::STALL_COMPONENT,

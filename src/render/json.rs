@@ -80,7 +80,10 @@ impl Serialize for Entry<'_> {
         }
         // What the peers said, while it is down here (a failure under the threshold leaves
         // it up, and the body says nothing of the peers then).
-        if let Some(fleet) = component.fleet().filter(|_| !component.status().is_passing()) {
+        if let Some(fleet) = component
+            .fleet()
+            .filter(|_| !component.status().is_passing())
+        {
             map.serialize_entry("fleet", &fleet.to_string())?;
         }
         if show_probes {

@@ -36,9 +36,7 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
         let status = component.status();
         let failure = (!status.is_up()).then(|| match (reveal, component.error()) {
             (true, Some(error)) => error,
-            _ if status == ComponentStatus::Unknown => {
-                "no result yet"
-            }
+            _ if status == ComponentStatus::Unknown => "no result yet",
             _ => "reason withheld",
         });
         let failure = match (failure, component.fleet()) {

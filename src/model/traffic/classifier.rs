@@ -113,7 +113,9 @@ impl Classifier {
     /// // Only 503 counts.
     /// let classifier = Classifier::custom(|status, _headers| status == 503);
     /// ```
-    pub fn custom(is_failure: impl Fn(StatusCode, &HeaderMap) -> bool + Send + Sync + 'static) -> Self {
+    pub fn custom(
+        is_failure: impl Fn(StatusCode, &HeaderMap) -> bool + Send + Sync + 'static,
+    ) -> Self {
         Classifier {
             custom: Some(Arc::new(is_failure)),
             ..Classifier::new()
@@ -139,7 +141,10 @@ impl Classifier {
         let Some(value) = headers.get("grpc-status") else {
             return false;
         };
-        match std::str::from_utf8(value.as_bytes()).ok().and_then(|v| v.parse::<u8>().ok()) {
+        match std::str::from_utf8(value.as_bytes())
+            .ok()
+            .and_then(|v| v.parse::<u8>().ok())
+        {
             Some(code) if code < 32 => self.grpc >> code & 1 == 1,
             // A status that is no number: the answer is broken.
             _ => true,
@@ -171,10 +176,25 @@ mod tests {
     fn by_default_5xx_fails_and_4xx_does_not() {
         let c = Classifier::new();
         let none = HeaderMap::new();
-        for (status, fails) in [(200, false), (302, false), (404, false), (429, false), (500, true), (503, true), (599, true)] {
-            assert_eq!(c.is_failure(StatusCode::from_u16(status).unwrap(), &none), fails, "{status}");
+        for (status, fails) in [
+            (200, false),
+            (302, false),
+            (404, false),
+            (429, false),
+            (500, true),
+            (503, true),
+            (599, true),
+        ] {
+            assert_eq!(
+                c.is_failure(StatusCode::from_u16(status).unwrap(), &none),
+                fails,
+                "{status}"
+            );
         }
-        assert!(!c.is_failure(StatusCode::OK, &with_grpc("13")), "gRPC only when asked");
+        assert!(
+            !c.is_failure(StatusCode::OK, &with_grpc("13")),
+            "gRPC only when asked"
+        );
     }
 
     #[test]
@@ -192,11 +212,17 @@ mod tests {
     fn grpc_status_of_a_trailers_only_answer() {
         let c = Classifier::new().grpc();
         assert!(c.is_failure(StatusCode::OK, &with_grpc("13")), "INTERNAL");
-        assert!(c.is_failure(StatusCode::OK, &with_grpc("14")), "UNAVAILABLE");
+        assert!(
+            c.is_failure(StatusCode::OK, &with_grpc("14")),
+            "UNAVAILABLE"
+        );
         assert!(!c.is_failure(StatusCode::OK, &with_grpc("0")), "OK");
         assert!(!c.is_failure(StatusCode::OK, &with_grpc("5")), "NOT_FOUND");
         assert!(c.is_failure(StatusCode::OK, &with_grpc("x")), "broken");
-        assert!(!c.is_failure(StatusCode::OK, &HeaderMap::new()), "status in trailers");
+        assert!(
+            !c.is_failure(StatusCode::OK, &HeaderMap::new()),
+            "status in trailers"
+        );
         let exhausted = Classifier::new().grpc_codes([8]);
         assert!(exhausted.is_failure(StatusCode::OK, &with_grpc("8")));
         assert!(!exhausted.is_failure(StatusCode::OK, &with_grpc("13")));

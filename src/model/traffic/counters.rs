@@ -98,7 +98,12 @@ impl Shard {
 
     /// Its response came, `latency` after it started, with `status` and `headers`.
     #[inline]
-    pub(crate) fn respond(&self, status: http::StatusCode, headers: &http::HeaderMap, latency: Duration) {
+    pub(crate) fn respond(
+        &self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        latency: Duration,
+    ) {
         self.classes[class(status.as_u16())].fetch_add(1, Relaxed);
         if self.classifier.is_failure(status, headers) {
             self.failures.fetch_add(1, Relaxed);
@@ -164,9 +169,21 @@ mod tests {
                         match n % 10 {
                             0 => shard.error(Duration::from_millis(2)),
                             1 => shard.abandon(),
-                            2 => shard.respond(StatusCode::SERVICE_UNAVAILABLE, &HeaderMap::new(), Duration::from_millis(1)),
-                            3 => shard.respond(StatusCode::NOT_FOUND, &HeaderMap::new(), Duration::from_millis(1)),
-                            _ => shard.respond(StatusCode::OK, &HeaderMap::new(), Duration::from_micros(300)),
+                            2 => shard.respond(
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                &HeaderMap::new(),
+                                Duration::from_millis(1),
+                            ),
+                            3 => shard.respond(
+                                StatusCode::NOT_FOUND,
+                                &HeaderMap::new(),
+                                Duration::from_millis(1),
+                            ),
+                            _ => shard.respond(
+                                StatusCode::OK,
+                                &HeaderMap::new(),
+                                Duration::from_micros(300),
+                            ),
                         }
                     }
                 })

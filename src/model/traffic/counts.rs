@@ -122,7 +122,10 @@ mod tests {
         total.classes[1] += 4;
         total.abandoned += 1;
         let delta = total.since(&earlier);
-        assert_eq!((delta.requests, delta.responses(), delta.abandoned), (5, 4, 1));
+        assert_eq!(
+            (delta.requests, delta.responses(), delta.abandoned),
+            (5, 4, 1)
+        );
         let mut sum = Counts::default();
         sum.add(&earlier);
         sum.add(&delta);

@@ -177,12 +177,20 @@ mod tests {
             "1,204 requests in 60s, 0.4% failed, p99 40ms, 3 in flight"
         );
         let quiet = TrafficFigures::new(&Counts::default(), Duration::from_secs(5), 0);
-        assert_eq!(quiet.to_string(), "0 requests in 5s, 0.0% failed, 0 in flight");
+        assert_eq!(
+            quiet.to_string(),
+            "0 requests in 5s, 0.0% failed, 0 in flight"
+        );
     }
 
     #[test]
     fn thousands_and_millis() {
-        for (n, text) in [(0, "0"), (999, "999"), (1_000, "1,000"), (1_234_567, "1,234,567")] {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (1_234_567, "1,234,567"),
+        ] {
             assert_eq!(Thousands(n).to_string(), text);
         }
         assert_eq!(Millis(Duration::from_micros(300)).to_string(), "<1ms");

@@ -65,9 +65,16 @@ mod tests {
             let next = lower_bound(index + 1);
             assert!(next > low, "bucket {index}");
             assert_eq!(bucket(low), index, "the lower bound of {index} is in it");
-            assert_eq!(bucket(next - 1), index, "the value under the next is in {index}");
+            assert_eq!(
+                bucket(next - 1),
+                index,
+                "the value under the next is in {index}"
+            );
             if index >= 4 {
-                assert!((next - low) as f64 / low as f64 <= 0.25 + 1e-9, "bucket {index}");
+                assert!(
+                    (next - low) as f64 / low as f64 <= 0.25 + 1e-9,
+                    "bucket {index}"
+                );
             }
         }
         assert_eq!(bucket(0), 0);

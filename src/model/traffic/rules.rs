@@ -153,10 +153,14 @@ impl Traffic {
     pub(crate) fn problem(&self) -> Option<String> {
         let name = &self.name;
         if self.window < Duration::from_secs(1) {
-            return Some(format!("the traffic window of {name:?} must be at least 1s"));
+            return Some(format!(
+                "the traffic window of {name:?} must be at least 1s"
+            ));
         }
         if self.min_requests == 0 {
-            return Some(format!("the traffic minimum of {name:?} must be at least 1 request"));
+            return Some(format!(
+                "the traffic minimum of {name:?} must be at least 1 request"
+            ));
         }
         if !(self.failure_ratio > 0.0 && self.failure_ratio <= 1.0) {
             return Some(format!(
@@ -215,11 +219,19 @@ mod tests {
     #[test]
     fn down_at_the_ratio_with_enough_requests_never_with_too_few() {
         let rules = Traffic::new();
-        assert_eq!(rules.judge(&figures(19, 19, 1)).0, ComponentStatus::Up, "too few");
+        assert_eq!(
+            rules.judge(&figures(19, 19, 1)).0,
+            ComponentStatus::Up,
+            "too few"
+        );
         assert_eq!(rules.judge(&figures(20, 9, 1)).0, ComponentStatus::Up);
         let (status, reason) = rules.judge(&figures(20, 10, 1));
         assert_eq!(status, ComponentStatus::Down);
-        assert!(reason.unwrap().starts_with("20 requests in 60s, 50.0% failed"));
+        assert!(
+            reason
+                .unwrap()
+                .starts_with("20 requests in 60s, 50.0% failed")
+        );
         assert_eq!(rules.judge(&figures(0, 0, 0)).0, ComponentStatus::Up);
     }
 
@@ -230,8 +242,16 @@ mod tests {
         let (status, reason) = rules.judge(&figures(50, 0, 300));
         assert_eq!(status, ComponentStatus::Degraded);
         assert!(reason.unwrap().ends_with("(p99 budget 100ms)"));
-        assert_eq!(rules.judge(&figures(50, 40, 300)).0, ComponentStatus::Down, "failures first");
-        assert_eq!(rules.judge(&figures(5, 0, 300)).0, ComponentStatus::Up, "too few");
+        assert_eq!(
+            rules.judge(&figures(50, 40, 300)).0,
+            ComponentStatus::Down,
+            "failures first"
+        );
+        assert_eq!(
+            rules.judge(&figures(5, 0, 300)).0,
+            ComponentStatus::Up,
+            "too few"
+        );
     }
 
     #[test]

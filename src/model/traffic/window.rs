@@ -74,7 +74,11 @@ mod tests {
         assert_eq!(figures.in_flight(), 2);
         window.push(bucket(4, 1));
         let figures = window.figures(0);
-        assert_eq!((figures.requests(), figures.failures()), (24, 1), "the failing bucket left");
+        assert_eq!(
+            (figures.requests(), figures.failures()),
+            (24, 1),
+            "the failing bucket left"
+        );
         assert_eq!(figures.window(), Duration::from_secs(15));
     }
 }
