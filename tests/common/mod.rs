@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+/// The agent check's client side, and an app holding requests in flight on demand.
+pub mod agent;
 /// The bad-input battery, run against any server with the layer in front.
 pub mod bad_input;
 /// HTTP client side: `send` (and `try_send`), `fetch`, `raw`, `wait_for_status` and the `Reply` they read.
