@@ -21,6 +21,8 @@ pub mod examples;
 pub mod fleet;
 /// gRPC health client side (tonic-health's own client): `Check`, `Watch`.
 pub mod grpc;
+/// A real HAProxy as a child process, its admin socket's `show stat` by column.
+pub mod haproxy;
 /// Closure checks switched on and off, waiting for first results.
 pub mod health;
 /// Requests looping on a path from several clients: load on a server.
