@@ -103,9 +103,10 @@ impl<S> ProbeServerBuilder<S> {
         self
     }
 
-    /// At most `max` open connections (default 256, at least 1). A new connection at the
-    /// bound closes the oldest open one, so a flood of idle connections never keeps a new
-    /// probe out; the closed connection's client sees it closed.
+    /// At most `max` open connections (default 256, at least 1), and as many on the
+    /// [agent check](ProbeServerBuilder::agent)'s address. A new connection at the bound
+    /// closes the oldest open one, so a flood of idle connections never keeps a new probe
+    /// out; the closed connection's client sees it closed.
     ///
     /// ```
     /// use tower_health::{Health, ProbeServer};

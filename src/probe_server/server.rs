@@ -70,25 +70,21 @@ where
         let listener = std::net::TcpListener::bind(self.addr)?;
         listener.set_nonblocking(true)?;
         let local_addr = listener.local_addr()?;
-        let agent = match self.agent {
-            Some((addr, agent)) => {
-                let (listener, agent) = agent.bind(addr, &self.health)?;
-                let addr = listener.local_addr()?;
-                Some((listener, agent, addr))
-            }
-            None => None,
-        };
-        let agent_addr = agent.as_ref().map(|(_, _, addr)| *addr);
+        let agent = (self.agent)
+            .map(|(addr, agent)| agent.bind(addr, &self.health))
+            .transpose()?;
+        let agent_addr = (agent.as_ref())
+            .map(|(listener, _)| listener.local_addr())
+            .transpose()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         let (listener, agent_listener) = {
             let _context = runtime.enter();
-            let agent = agent
-                .map(|(listener, agent, _)| {
-                    Ok::<_, io::Error>((TcpListener::from_std(listener)?, agent))
-                })
-                .transpose()?;
+            let agent = match agent {
+                Some((listener, agent)) => Some((TcpListener::from_std(listener)?, agent)),
+                None => None,
+            };
             (TcpListener::from_std(listener)?, agent)
         };
         let mut http = http1::Builder::new();
