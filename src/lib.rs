@@ -224,7 +224,7 @@ pub use model::traffic;
 pub use model::{ComponentStatus, Group, Probe, Status, Traffic};
 #[cfg(feature = "probe-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "probe-server")))]
-pub use probe_server::{ProbeServer, Watchdog};
+pub use probe_server::{AgentCheck, ProbeServer, Watchdog};
 
 // The README's Rust snippets, compiled (and the runnable ones run) as doctests; they use
 // every integration.

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use super::build_error::BuildError;
 use super::composition::compose;
+use super::defaults::Defaults;
 use super::{Details, Fleetwide, Health, Observed};
 use crate::checks::{Check, NamedCheck};
-use crate::engine::Scheduled;
 use crate::model::component::{Component, ComponentKind};
 use crate::model::group::Group;
 use crate::model::meta::Meta;
@@ -51,9 +51,6 @@ pub struct HealthBuilder {
     pub(super) fleetwide: Fleetwide,
     traffic: Option<Traffic>,
 }
-
-/// The default initial jitter is the check's interval, at most this.
-const MAX_DEFAULT_INITIAL_JITTER: Duration = Duration::from_secs(30);
 
 impl Default for HealthBuilder {
     fn default() -> Self {
@@ -301,7 +298,13 @@ impl HealthBuilder {
             traffic,
         } = self;
         state.meta = Arc::new(meta);
-        let at_least = |duration: Duration| duration.max(Duration::from_millis(1));
+        let defaults = Defaults {
+            interval,
+            timeout,
+            thresholds,
+            initial_jitter,
+            down_interval,
+        };
         let mut scheduled = Vec::with_capacity(checks.len());
         for check in checks {
             let name: Arc<str> = check.name.as_str().into();
@@ -312,44 +315,21 @@ impl HealthBuilder {
             component.shared = check.shared;
             component.component_type = check
                 .component_type
+                .clone()
                 .unwrap_or_else(|| check.check.component_type().to_owned());
             if check.shared && crate::model::path::validate(&format!("/{name}")).is_err() {
                 let message = format!("the shared check {name:?} must be usable in a path");
                 return Err(BuildError::new(message));
             }
-            if state.components.insert(check.name, component).is_some() {
+            if state
+                .components
+                .insert(check.name.clone(), component)
+                .is_some()
+            {
                 let message = format!("two checks or components are named {name:?}");
                 return Err(BuildError::new(message));
             }
-            let every = at_least(check.interval.unwrap_or(interval));
-            scheduled.push(Scheduled {
-                shared: check.shared,
-                name,
-                check: check.check,
-                interval: every,
-                timeout: at_least(check.timeout.unwrap_or(timeout)),
-                thresholds: Thresholds {
-                    failures: check
-                        .failure_threshold
-                        .unwrap_or(thresholds.failures)
-                        .max(1),
-                    successes: check
-                        .success_threshold
-                        .unwrap_or(thresholds.successes)
-                        .max(1),
-                    down_after: check.down_after.or(thresholds.down_after),
-                    up_after: check.up_after.or(thresholds.up_after),
-                },
-                initial_jitter: match check.initial_jitter.or(initial_jitter) {
-                    _ if gates_startup => Duration::ZERO,
-                    Some(jitter) => jitter,
-                    None => every.min(MAX_DEFAULT_INITIAL_JITTER),
-                },
-                down_interval: check
-                    .down_interval
-                    .or(down_interval)
-                    .map_or(every, at_least),
-            });
+            scheduled.push(defaults.schedule(name, &check, gates_startup));
         }
         let traffic = traffic
             .map(|rules| Observed::register(rules, &mut state))

@@ -16,6 +16,7 @@ mod builder;
 mod clock;
 mod components;
 mod composition;
+mod defaults;
 mod details;
 mod engine;
 #[cfg(feature = "fleet")]

@@ -34,6 +34,8 @@ use crate::model::state::State;
 use crate::model::status::ComponentStatus;
 use crate::model::target::Target;
 
+#[cfg(test)]
+mod seen;
 mod traffic;
 
 pub(crate) use traffic::record_traffic;
@@ -176,57 +178,19 @@ fn describe() {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
     use std::time::Duration;
     use tokio::time::Instant;
 
     use ::metrics::with_local_recorder;
     use metrics_util::MetricKind;
-    use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 
+    use super::seen::{Seen, gauge_value, read};
     use super::*;
     use crate::model::component::ComponentKind;
     use crate::model::thresholds::Thresholds;
 
     const THRESHOLDS: Thresholds = Thresholds::counts(3, 1);
-
-    /// `(kind, name, labels)` → (unit, description, value), from a snapshot of `recorder`.
-    type Seen = HashMap<
-        (MetricKind, String, Vec<(String, String)>),
-        (Option<Unit>, Option<String>, DebugValue),
-    >;
-
-    fn read(snapshotter: &Snapshotter) -> Seen {
-        snapshotter
-            .snapshot()
-            .into_vec()
-            .into_iter()
-            .map(|(key, unit, description, value)| {
-                let (kind, key) = key.into_parts();
-                let labels = key
-                    .labels()
-                    .map(|label| (label.key().to_owned(), label.value().to_owned()))
-                    .collect();
-                let description = description.map(|d| d.to_string());
-                (
-                    (kind, key.name().to_owned(), labels),
-                    (unit, description, value),
-                )
-            })
-            .collect()
-    }
-
-    fn gauge_value(seen: &Seen, name: &str, label: (&str, &str)) -> f64 {
-        let key = (
-            MetricKind::Gauge,
-            name.to_owned(),
-            vec![(label.0.to_owned(), label.1.to_owned())],
-        );
-        match seen.get(&key) {
-            Some((_, _, DebugValue::Gauge(value))) => value.into_inner(),
-            other => panic!("no gauge {name}{{{}={:?}}}: {other:?}", label.0, label.1),
-        }
-    }
 
     fn record(component: &mut Component, result: Result<(), String>, took: Duration) {
         let now = Instant::now();

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::agent::AgentCheck;
 use super::not_found::NotFound;
 use super::watchdog::Watchdog;
 use crate::health::Health;
@@ -37,6 +38,7 @@ impl ProbeServer {
             max_connections: 256,
             header_read_timeout: Duration::from_secs(2),
             watchdog: None,
+            agent: None,
         }
     }
 }
@@ -55,6 +57,7 @@ pub struct ProbeServerBuilder<S = NotFound> {
     pub(super) max_connections: usize,
     pub(super) header_read_timeout: Duration,
     pub(super) watchdog: Option<Watchdog>,
+    pub(super) agent: Option<(SocketAddr, AgentCheck)>,
 }
 
 impl<S> ProbeServerBuilder<S> {
@@ -78,6 +81,7 @@ impl<S> ProbeServerBuilder<S> {
             max_connections: self.max_connections,
             header_read_timeout: self.header_read_timeout,
             watchdog: self.watchdog,
+            agent: self.agent,
         }
     }
 
@@ -99,9 +103,10 @@ impl<S> ProbeServerBuilder<S> {
         self
     }
 
-    /// At most `max` open connections (default 256, at least 1). A new connection at the
-    /// bound closes the oldest open one, so a flood of idle connections never keeps a new
-    /// probe out; the closed connection's client sees it closed.
+    /// At most `max` open connections (default 256, at least 1), and as many on the
+    /// [agent check](ProbeServerBuilder::agent)'s address. A new connection at the bound
+    /// closes the oldest open one, so a flood of idle connections never keeps a new probe
+    /// out; the closed connection's client sees it closed.
     ///
     /// ```
     /// use tower_health::{Health, ProbeServer};
@@ -143,6 +148,25 @@ impl<S> ProbeServerBuilder<S> {
     /// ```
     pub fn watchdog(mut self, watchdog: Watchdog) -> Self {
         self.watchdog = Some(watchdog);
+        self
+    }
+
+    /// Answer HAProxy's agent check on `addr` too: one line per connection saying whether
+    /// the replica drains, is in maintenance, is down, or is up with a weight (see
+    /// [`AgentCheck`]). `spawn` binds it beside the probe address (an error starts
+    /// nothing) and the probe thread serves it, so it answers while the application's
+    /// runtime is wedged; [`ProbeServerHandle::agent_addr`](super::ProbeServerHandle::agent_addr)
+    /// tells the port chosen for port 0.
+    ///
+    /// ```
+    /// use tower_health::{AgentCheck, Health, ProbeServer, Traffic};
+    ///
+    /// let health = Health::builder().traffic(Traffic::new()).build();
+    /// let builder = ProbeServer::bind(([0, 0, 0, 0], 9090), health)
+    ///     .agent(([0, 0, 0, 0], 9091), AgentCheck::new().capacity(256));
+    /// ```
+    pub fn agent(mut self, addr: impl Into<SocketAddr>, agent: AgentCheck) -> Self {
+        self.agent = Some((addr.into(), agent));
         self
     }
 }

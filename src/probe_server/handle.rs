@@ -12,6 +12,7 @@ use tokio::sync::watch;
 #[derive(Debug)]
 pub struct ProbeServerHandle {
     local_addr: SocketAddr,
+    agent_addr: Option<SocketAddr>,
     /// Dropping the sender is the stop signal.
     stop: Option<watch::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -20,11 +21,13 @@ pub struct ProbeServerHandle {
 impl ProbeServerHandle {
     pub(super) fn new(
         local_addr: SocketAddr,
+        agent_addr: Option<SocketAddr>,
         stop: watch::Sender<()>,
         thread: JoinHandle<()>,
     ) -> Self {
         ProbeServerHandle {
             local_addr,
+            agent_addr,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -35,9 +38,15 @@ impl ProbeServerHandle {
         self.local_addr
     }
 
+    /// The address the [agent check](super::ProbeServerBuilder::agent) listens on, when
+    /// there is one (with the port the system chose for port 0).
+    pub fn agent_addr(&self) -> Option<SocketAddr> {
+        self.agent_addr
+    }
+
     /// Stop the server and wait for its thread to end: it stops accepting at once (the
-    /// port is closed when this returns), idle connections are closed, and a request
-    /// being answered gets up to a second to finish.
+    /// ports, the agent check's too, are closed when this returns), idle connections are
+    /// closed, and a request being answered gets up to a second to finish.
     pub fn shutdown(mut self) {
         self.stop.take();
         if let Some(thread) = self.thread.take()

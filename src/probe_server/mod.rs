@@ -25,6 +25,13 @@
 //! runtime stalls (wedged) but not when it is only busy, and readiness, if asked, when it is
 //! overloaded.
 //!
+//! With an [`AgentCheck`] ([`agent`](ProbeServerBuilder::agent)), it also answers HAProxy's
+//! agent check on an address of its own, from the same thread: one line per connection,
+//! `drain` while draining, `maint` in maintenance, `down` while readiness fails, otherwise
+//! `up ready 75%` with a weight that falls as requests in flight near a capacity, or as the
+//! p99 latency passes its budget. HAProxy then drains the replica, takes it out, and
+//! spreads the load by the weights, without polling an HTTP path.
+//!
 //! While the application drains ([`Health::mark_draining`](crate::health::Health::mark_draining))
 //! it keeps answering: liveness `200`, readiness `503`. It stops when
 //! [`ProbeServerHandle::shutdown`] is called or the handle is dropped, and with the process
@@ -51,6 +58,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod agent;
 mod builder;
 mod connections;
 mod handle;
@@ -61,6 +69,7 @@ mod progress;
 mod server;
 mod watchdog;
 
+pub use agent::AgentCheck;
 pub use builder::{ProbeServer, ProbeServerBuilder};
 pub use handle::ProbeServerHandle;
 pub use not_found::NotFound;

@@ -6,6 +6,7 @@ use std::error::Error;
 use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -69,12 +70,22 @@ where
         let listener = std::net::TcpListener::bind(self.addr)?;
         listener.set_nonblocking(true)?;
         let local_addr = listener.local_addr()?;
+        let agent = (self.agent)
+            .map(|(addr, agent)| agent.bind(addr, &self.health))
+            .transpose()?;
+        let agent_addr = (agent.as_ref())
+            .map(|(listener, _)| listener.local_addr())
+            .transpose()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let listener = {
+        let (listener, agent_listener) = {
             let _context = runtime.enter();
-            TcpListener::from_std(listener)?
+            let agent = match agent {
+                Some((listener, agent)) => Some((TcpListener::from_std(listener)?, agent)),
+                None => None,
+            };
+            (TcpListener::from_std(listener)?, agent)
         };
         let mut http = http1::Builder::new();
         http.timer(TokioTimer::new())
@@ -109,6 +120,19 @@ where
             connections: Connections::new(self.max_connections),
             stopped: stopped.clone(),
         };
+        // The agent check: the same accept loop and bound, one line per connection.
+        let agent = agent_listener.map(|(listener, agent)| {
+            let agent = Arc::new(agent);
+            let serve: Serve = Box::new(move |stream, slot, stopped| {
+                Box::pin(agent.clone().answer(stream, slot, stopped))
+            });
+            Server {
+                listener,
+                serve,
+                connections: Connections::new(self.max_connections),
+                stopped: stopped.clone(),
+            }
+        });
         let (judging, judge) = oneshot::channel::<Judge>();
         let thread = std::thread::Builder::new()
             .name("tower-health-probes".to_owned())
@@ -118,13 +142,18 @@ where
                     if let Ok(judge) = judge.await {
                         tokio::spawn(judge);
                     }
-                    server.run().await;
+                    let agent = async {
+                        if let Some(agent) = agent {
+                            agent.run().await;
+                        }
+                    };
+                    tokio::join!(server.run(), agent);
                 });
             })?;
         if let Some((watchdog, runtime)) = watchdog {
             let _ = judging.send(Box::pin(watchdog.start(&runtime, &self.health, stopped)));
         }
-        Ok(ProbeServerHandle::new(local_addr, stop, thread))
+        Ok(ProbeServerHandle::new(local_addr, agent_addr, stop, thread))
     }
 }
 

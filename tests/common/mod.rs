@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+/// The agent check's client side, and an app holding requests in flight on demand.
+pub mod agent;
 /// The bad-input battery, run against any server with the layer in front.
 pub mod bad_input;
 /// HTTP client side: `send` (and `try_send`), `fetch`, `raw`, `wait_for_status` and the `Reply` they read.
@@ -19,6 +21,8 @@ pub mod examples;
 pub mod fleet;
 /// gRPC health client side (tonic-health's own client): `Check`, `Watch`.
 pub mod grpc;
+/// A real HAProxy as a child process, its admin socket's `show stat` by column.
+pub mod haproxy;
 /// Closure checks switched on and off, waiting for first results.
 pub mod health;
 /// Requests looping on a path from several clients: load on a server.

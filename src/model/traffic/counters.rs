@@ -71,6 +71,24 @@ impl Counters {
         totals
     }
 
+    /// Requests forwarded and not ended yet, read live: what the agent check weighs
+    /// against its capacity. Ends are read before starts, so a reading never sees more
+    /// ended than started.
+    pub(crate) fn in_flight(&self) -> u64 {
+        let load = |counter: &AtomicU64| counter.load(Relaxed);
+        let ended: u64 = self
+            .shards
+            .iter()
+            .map(|shard| {
+                shard.classes.iter().map(load).sum::<u64>()
+                    + load(&shard.errors)
+                    + load(&shard.abandoned)
+            })
+            .sum();
+        let started: u64 = self.shards.iter().map(|shard| load(&shard.requests)).sum();
+        started.saturating_sub(ended)
+    }
+
     /// Requests completed since the start (a response or an error): what the runtime
     /// watchdog reads as progress.
     pub(crate) fn completed(&self) -> u64 {
@@ -201,6 +219,7 @@ mod tests {
         assert_eq!(totals.classes, [0, 2_400, 0, 400, 400]);
         assert_eq!(totals.failures, 800, "5xx and errors, never 4xx");
         assert_eq!(totals.in_flight(), 0);
+        assert_eq!(counters.in_flight(), 0);
         assert_eq!(counters.completed(), 3_600);
         assert_eq!(totals.latency.iter().sum::<u64>(), 3_600);
     }
@@ -224,7 +243,9 @@ mod tests {
         let counters = Counters::new(&Classifier::default());
         counters.shard().start();
         assert_eq!(counters.totals().in_flight(), 1);
+        assert_eq!(counters.in_flight(), 1);
         counters.shard().abandon();
         assert_eq!(counters.totals().in_flight(), 0);
+        assert_eq!(counters.in_flight(), 0);
     }
 }
