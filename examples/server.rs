@@ -55,12 +55,14 @@
 //! | `GET /metrics` | no | Prometheus text format |
 //! | `GET /api/items` | yes | a small JSON list |
 //! | `GET /api/slow?ms=N` | yes | answers after N ms (default 1000, at most 10000) without blocking: to watch a drain finish it |
+//! | `GET /api/flaky?fail=F` | yes | `500` with probability F (a number from 0 to 1, required), `200` otherwise: to watch `traffic` fail and recover |
 //! | `GET /api/work?ms=N` | yes | N ms of CPU work on its runtime worker, never yielding: a stand-in for CPU-heavy handlers |
 //! | `GET /api/block?ms=N` | yes | blocks its runtime worker N ms with a synchronous sleep: the bug of blocking calls in async code |
 //! | `POST /admin/unready`, `/admin/ready` | yes | hold readiness out, bring it back |
 //!
-//! The `ms` of `/api/work` and `/api/block` is required, a whole number from 0 to 60000;
-//! anything else is answered `400` with the reason.
+//! The `ms` of `/api/work` and `/api/block` is required, a whole number from 0 to 60000, and
+//! the `fail` of `/api/flaky` a number from 0 to 1; anything else is answered `400` with the
+//! reason.
 //!
 //! A dependency that is unreachable or refuses the credentials is a failing check (logged);
 //! a URL or an address that cannot be parsed at all, a malformed group or a group path that
@@ -314,6 +316,7 @@ fn app(
     let protected = Router::new()
         .route("/api/items", get(items))
         .route("/api/slow", get(slow))
+        .route("/api/flaky", get(common::flaky::flaky))
         .route("/api/work", get(common::load::work))
         .route("/api/block", get(common::load::block))
         .route("/admin/unready", post(unready))

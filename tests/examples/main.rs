@@ -13,6 +13,7 @@
 //! - `server_metrics`: its `GET /metrics`;
 //! - `server_probes`: its `PROBE_ADDR` (the probe port under CPU load and through the drain)
 //!   and the load routes `/api/work` and `/api/block`;
+//! - `server_traffic`: its `/api/flaky`;
 //! - `server_watchdog`: its runtime watchdog (`STALL_AFTER_MS`, `OVERLOAD_AFTER_MS`): a
 //!   blocked runtime fails liveness, a busy one does not, overload fails readiness;
 //! - `tonic`: `examples/tonic.rs`: gRPC health with real dependencies, drain;
@@ -33,6 +34,7 @@ mod server_dependencies;
 mod server_fleet;
 mod server_metrics;
 mod server_probes;
+mod server_traffic;
 mod server_watchdog;
 mod tonic;
 mod worker;
