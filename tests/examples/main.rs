@@ -13,7 +13,8 @@
 //! - `server_metrics`: its `GET /metrics`;
 //! - `server_probes`: its `PROBE_ADDR` (the probe port under CPU load and through the drain)
 //!   and the load routes `/api/work` and `/api/block`;
-//! - `server_traffic`: its `/api/flaky`;
+//! - `server_traffic`: its `TRAFFIC` settings and `/api/flaky`: failing traffic fails
+//!   readiness where it counts and comes back, report-only it never does;
 //! - `server_watchdog`: its runtime watchdog (`STALL_AFTER_MS`, `OVERLOAD_AFTER_MS`): a
 //!   blocked runtime fails liveness, a busy one does not, overload fails readiness;
 //! - `tonic`: `examples/tonic.rs`: gRPC health with real dependencies, drain;

@@ -9,7 +9,7 @@ use http::{Method, StatusCode};
 use tokio::time::Instant;
 
 use crate::common::NO_HANG;
-use crate::common::client::{Reply, fetch, send, wait_for_status};
+use crate::common::client::{fetch, send, wait_for_status, wait_for_status_within};
 use crate::common::examples::Example;
 use crate::common::load::Load;
 
@@ -36,33 +36,11 @@ async fn error_of(probes: std::net::SocketAddr, component: &str) -> String {
         .to_owned()
 }
 
-/// Ask `path` every 50 ms until it answers `status`, for at most `within`.
-async fn wait_within(
-    addr: std::net::SocketAddr,
-    path: &str,
-    status: StatusCode,
-    within: Duration,
-) -> Reply {
-    let deadline = Instant::now() + within;
-    loop {
-        let reply = fetch(addr, path).await;
-        if reply.status == status {
-            return reply;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{path} did not answer {status} within {within:?}: {} {}",
-            reply.status,
-            reply.text()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn blocking_every_worker_fails_liveness_on_the_probe_port_and_it_recovers() {
     let stall_after = Duration::from_secs(2);
-    let server = start(&[("STALL_AFTER_MS", "2000")]);
+    // The heartbeat alone (with PROBE_ADDR, the traffic is observed unless TRAFFIC=off).
+    let server = start(&[("STALL_AFTER_MS", "2000"), ("TRAFFIC", "off")]);
     let (app, probes) = (server.addr, server.probe_addr());
     wait_for_status(probes, "/readyz", StatusCode::OK).await;
     assert!(
@@ -77,7 +55,7 @@ async fn blocking_every_worker_fails_liveness_on_the_probe_port_and_it_recovers(
         .map(|_| tokio::spawn(send(app, Method::GET, "/api/block?ms=5000", TOKEN)))
         .collect();
     let within = stall_after + Duration::from_secs(1);
-    wait_within(probes, "/healthz", StatusCode::SERVICE_UNAVAILABLE, within).await;
+    wait_for_status_within(probes, "/healthz", StatusCode::SERVICE_UNAVAILABLE, within).await;
     println!(
         "liveness failed {:?} after the blocking requests were sent",
         blocked.elapsed()
