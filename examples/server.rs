@@ -16,6 +16,11 @@
 //! PROBE_ADDR=127.0.0.1:9090 TOKIO_WORKER_THREADS=2 STALL_AFTER_MS=2000 cargo run --example server
 //! for i in 1 2; do curl -s -H 'Authorization: Bearer dev-token' 'localhost:3000/api/block?ms=5000' & done
 //! curl -i localhost:9090/healthz  # 503 after 2 s: the runtime stalled; 200 once the block ends
+//!
+//! # Its own traffic as a component: 80% failures take it out of readiness, then it recovers.
+//! TRAFFIC=on TRAFFIC_WINDOW_MS=12000 TRAFFIC_PROBES=readiness HEALTH_DETAILS_TOKEN=ops cargo run --example server
+//! for i in $(seq 40); do curl -s -H 'Authorization: Bearer dev-token' 'localhost:3000/api/flaky?fail=0.8'; done
+//! sleep 1; curl -s -H 'x-health-token: ops' 'localhost:3000/readyz?verbose'  # [-]traffic failed: 40 requests in 12s, …
 //! ```
 //!
 //! | variable | default | meaning |
@@ -36,11 +41,25 @@
 //! | `REPORT_ONLY_CHECKS` | unset | checks shown and reported but never failing a probe, comma-separated (e.g. `redis`) |
 //! | `SHARED_CHECKS` | unset | checks of a dependency every replica shares, comma-separated (e.g. `database,redis`): with `PEERS`, an outage the peers see too holds readiness (degraded) |
 //! | `PEERS` | unset | the other replicas, asked about a failing shared check: `host:port` or a comma-separated list (each name resolved anew each time, e.g. a headless Service; itself included is fine, it skips itself); unset: shared checks fail readiness alone |
+//! | `TRAFFIC` | `off` | `on`: observe its own forwarded requests as a `traffic` component, report-only unless `TRAFFIC_PROBES` says otherwise; unset with `PROBE_ADDR`: observed report-only with the defaults, for the watchdog (`off` stops that) |
+//! | `TRAFFIC_WINDOW_MS` | `60000` | with `TRAFFIC=on`: the sliding window judged (at least 1000) |
+//! | `TRAFFIC_MIN_REQUESTS` | `20` | with `TRAFFIC=on`: fewer requests in the window are never a failure (at least 1) |
+//! | `TRAFFIC_FAILURE_RATIO` | `0.5` | with `TRAFFIC=on`: `traffic` is down at this share of failed requests (5xx), more than 0 and at most 1 |
+//! | `TRAFFIC_P99_BUDGET_MS` | unset | with `TRAFFIC=on`: `traffic` is degraded while p99 latency passes this (at least 1); unset: no budget |
+//! | `TRAFFIC_PROBES` | unset | with `TRAFFIC=on`: the probes `traffic` counts for, comma-separated (`readiness`, `startup`, `combined`; `liveness` is refused); unset: report-only |
 //!
 //! The probes are answered on the app port in any case, by the layer in front of the app;
 //! with `PROBE_ADDR` set, on that address too, with the runtime watchdog: a heartbeat on the
 //! app's runtime judged from the probe thread tells a wedged runtime (liveness fails) from a
 //! busy one (it does not; readiness fails as `overload` if `OVERLOAD_AFTER_MS` is set).
+//!
+//! With `TRAFFIC=on`, `SHARED_CHECKS` may name `traffic` (a downstream every replica shares);
+//! while it is not on, `traffic` there and each tuning variable set are noted and ignored
+//! (still checked: a malformed one stops start-up). `REPORT_ONLY_CHECKS=traffic` is refused:
+//! `TRAFFIC_PROBES` says what it counts for. Its figures show where details are revealed.
+//! The watchdog counts completed requests as progress when traffic is observed, hence the
+//! default with `PROBE_ADDR`: a queue of CPU-bound requests longer than `STALL_AFTER_MS` never
+//! fails liveness, a blocked runtime still does; `TRAFFIC=off` leaves it the heartbeat alone.
 //!
 //! A check in `SHARED_CHECKS` that fails asks up to 3 of the `PEERS` for their own answer,
 //! `GET /readyz/<check>` on the port in each address (their probe port when they have
@@ -55,12 +74,14 @@
 //! | `GET /metrics` | no | Prometheus text format |
 //! | `GET /api/items` | yes | a small JSON list |
 //! | `GET /api/slow?ms=N` | yes | answers after N ms (default 1000, at most 10000) without blocking: to watch a drain finish it |
+//! | `GET /api/flaky?fail=F` | yes | `500` with probability F (a number from 0 to 1, required), `200` otherwise: to watch `traffic` fail and recover |
 //! | `GET /api/work?ms=N` | yes | N ms of CPU work on its runtime worker, never yielding: a stand-in for CPU-heavy handlers |
 //! | `GET /api/block?ms=N` | yes | blocks its runtime worker N ms with a synchronous sleep: the bug of blocking calls in async code |
 //! | `POST /admin/unready`, `/admin/ready` | yes | hold readiness out, bring it back |
 //!
-//! The `ms` of `/api/work` and `/api/block` is required, a whole number from 0 to 60000;
-//! anything else is answered `400` with the reason.
+//! The `ms` of `/api/work` and `/api/block` is required, a whole number from 0 to 60000, and
+//! the `fail` of `/api/flaky` a number from 0 to 1; anything else is answered `400` with the
+//! reason.
 //!
 //! A dependency that is unreachable or refuses the credentials is a failing check (logged);
 //! a URL or an address that cannot be parsed at all, a malformed group or a group path that
@@ -88,7 +109,9 @@ use tower::ServiceBuilder;
 use tower_health::fleet::Peers;
 use tower_health::lint::{Deployment, ProbeSettings};
 use tower_health::probe_server::ProbeServerHandle;
-use tower_health::{Details, Group, Health, HealthLayer, NamedCheck, ProbeServer, Watchdog};
+use tower_health::{
+    Details, Group, Health, HealthLayer, NamedCheck, ProbeServer, Traffic, Watchdog,
+};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 struct Config {
@@ -107,12 +130,14 @@ struct Config {
     /// `REPORT_ONLY_CHECKS`, `SHARED_CHECKS`.
     marks: [CheckMark; 2],
     peers: Option<PeerList>,
+    /// `TRAFFIC` and its tuning; observed for the watchdog too when unset.
+    traffic: Option<Traffic>,
 }
 
 impl Config {
     fn from_env() -> Result<Config, String> {
         println!("tower-health reference server, configuration:");
-        Ok(Config {
+        let mut config = Config {
             listen_addr: common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
             probe_addr: common::optional_env("PROBE_ADDR", "unset: probes on the app port only")?,
             watchdog: common::watchdog_from_env()?,
@@ -130,10 +155,14 @@ impl Config {
             groups: common::groups_from_env("HEALTH_GROUPS")?,
             marks: [
                 CheckMark::from_env("REPORT_ONLY_CHECKS", NamedCheck::report_only)?,
-                CheckMark::from_env("SHARED_CHECKS", NamedCheck::shared)?,
+                CheckMark::from_env("SHARED_CHECKS", NamedCheck::shared)?.traffic(Traffic::shared),
             ],
             peers: common::optional_env("PEERS", "unset: shared checks fail readiness alone")?,
-        })
+            traffic: None,
+        };
+        let watchdog = config.probe_addr.is_some();
+        config.traffic = common::traffic::from_env(watchdog, &mut config.marks)?;
+        Ok(config)
     }
 }
 
@@ -158,12 +187,16 @@ async fn main() -> ExitCode {
 }
 
 /// The health handle: a check per configured dependency (report-only, shared where asked),
-/// the peers, the groups, the details policy.
+/// the traffic observed, the peers, the groups, the details policy.
 fn health(config: &Config) -> Result<Health, String> {
     let builder = Health::builder()
         .interval(config.check_interval)
         .timeout(config.check_timeout)
         .details(details(config.details_token.clone()));
+    let builder = match &config.traffic {
+        Some(rules) => builder.traffic(rules.clone()),
+        None => builder,
+    };
     // Pools are created lazily: an unreachable dependency is a failing check, not a crash.
     let builder = common::dependency_checks(
         builder,
@@ -314,6 +347,7 @@ fn app(
     let protected = Router::new()
         .route("/api/items", get(items))
         .route("/api/slow", get(slow))
+        .route("/api/flaky", get(common::flaky::flaky))
         .route("/api/work", get(common::load::work))
         .route("/api/block", get(common::load::block))
         .route("/admin/unready", post(unready))

@@ -11,10 +11,14 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tower_health::{Check, Group, HealthBuilder, NamedCheck, Watchdog, checks};
+use tower_health::{Check, Group, HealthBuilder, NamedCheck, Traffic, Watchdog, checks};
 
+/// The demo route that fails on purpose: `GET /api/flaky?fail=F`.
+pub(crate) mod flaky;
 /// The demo routes that load the runtime: CPU work, a blocking call.
 pub(crate) mod load;
+/// Traffic observation from the environment: `TRAFFIC` and its tuning.
+pub(crate) mod traffic;
 
 /// Log to stdout, at the level `RUST_LOG` asks for (default `info`), in colour only when
 /// stdout is a terminal (a file or a log collector gets plain text).
@@ -73,19 +77,29 @@ where
     T: FromStr + Display,
     T::Err: Display,
 {
+    let value = parse_env::<T>(name)?;
+    match &value {
+        Some(value) => println!("  {name}={value}"),
+        None => println!("  {name}=({when_unset})"),
+    }
+    Ok(value)
+}
+
+/// `name` parsed, when it is set and not blank; nothing printed, for the caller to say what
+/// the value means. A value that does not parse is an error naming the variable.
+pub(crate) fn parse_env<T>(name: &str) -> Result<Option<T>, String>
+where
+    T: FromStr,
+    T::Err: Display,
+{
     let raw = match std::env::var(name) {
         Ok(raw) if !raw.trim().is_empty() => raw,
-        Ok(_) | Err(std::env::VarError::NotPresent) => {
-            println!("  {name}=({when_unset})");
-            return Ok(None);
-        }
+        Ok(_) | Err(std::env::VarError::NotPresent) => return Ok(None),
         Err(error) => return Err(format!("{name} is not valid: {error}")),
     };
-    let value: T = raw
-        .parse()
-        .map_err(|error| format!("{name}={raw:?} is not valid: {error}"))?;
-    println!("  {name}={value}");
-    Ok(Some(value))
+    raw.parse()
+        .map(Some)
+        .map_err(|error| format!("{name}={raw:?} is not valid: {error}"))
 }
 
 /// Read an optional secret from the environment; print only whether it was set.
@@ -169,16 +183,19 @@ fn password_note(url: &str) -> &'static str {
 }
 
 /// Checks named in a variable, comma-separated (`REPORT_ONLY_CHECKS=redis`), and what being
-/// named there makes of a check (report-only, shared).
+/// named there makes of a check (report-only, shared) and of the `traffic` component.
 pub(crate) struct CheckMark {
     variable: &'static str,
     names: Vec<String>,
     mark: fn(NamedCheck) -> NamedCheck,
+    /// What being named there makes of the traffic component; `None`: it may not be named.
+    traffic: Option<fn(Traffic) -> Traffic>,
 }
 
 impl CheckMark {
     /// The check names in `variable` (see [`names_from_env`]), each check named there made
-    /// into `mark(check)` by [`dependency_checks`].
+    /// into `mark(check)` by [`dependency_checks`]. The traffic component may not be named
+    /// there unless [`traffic`](CheckMark::traffic) says what it makes of it.
     pub(crate) fn from_env(
         variable: &'static str,
         mark: fn(NamedCheck) -> NamedCheck,
@@ -188,11 +205,27 @@ impl CheckMark {
             variable,
             names,
             mark,
+            traffic: None,
         })
+    }
+
+    /// The traffic component, named there, is made into `mark(traffic)` (see
+    /// [`traffic::from_env`]).
+    pub(crate) fn traffic(mut self, mark: fn(Traffic) -> Traffic) -> CheckMark {
+        self.traffic = Some(mark);
+        self
     }
 
     fn names(&self, name: &str) -> bool {
         self.names.iter().any(|named| named == name)
+    }
+
+    /// Whether it names `name`, which it then no longer does: for a component marked
+    /// elsewhere than in [`dependency_checks`].
+    fn take(&mut self, name: &str) -> bool {
+        let before = self.names.len();
+        self.names.retain(|named| named != name);
+        self.names.len() != before
     }
 }
 
@@ -205,7 +238,8 @@ impl CheckMark {
 /// Each check named by one of `marks` is marked so (report-only, shared). A name there that
 /// is no check at all is an error naming the variable and the name; a dependency that is not
 /// configured (its URL unset) is noted and ignored, so one manifest serves environments
-/// with and without it.
+/// with and without it. `traffic` is not seen here: [`traffic::from_env`] takes it out of the
+/// marks first.
 pub(crate) fn dependency_checks(
     mut builder: HealthBuilder,
     database: Option<PgConnectOptions>,
@@ -218,8 +252,12 @@ pub(crate) fn dependency_checks(
         for name in &mark.names {
             match configured.iter().find(|(known, _)| known == name) {
                 None => {
+                    let known = match mark.traffic {
+                        Some(_) => "database, redis, traffic",
+                        None => "database, redis",
+                    };
                     return Err(format!(
-                        "{} is not valid: {name:?} is not a check (database, redis)",
+                        "{} is not valid: {name:?} is not a check ({known})",
                         mark.variable
                     ));
                 }

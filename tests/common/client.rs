@@ -125,3 +125,27 @@ pub async fn wait_for_status(addr: SocketAddr, path: &str, status: StatusCode) -
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// Poll `path` every 50 ms until it answers `status`, for at most `within`; returns that
+/// reply. A bound the test asserts (unlike [`wait_for_status`]'s, which only proves no hang).
+pub async fn wait_for_status_within(
+    addr: SocketAddr,
+    path: &str,
+    status: StatusCode,
+    within: Duration,
+) -> Reply {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let reply = fetch(addr, path).await;
+        if reply.status == status {
+            return reply;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{path} did not answer {status} within {within:?}: {} {}",
+            reply.status,
+            reply.text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

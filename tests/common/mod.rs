@@ -9,7 +9,8 @@ use std::time::Duration;
 pub mod agent;
 /// The bad-input battery, run against any server with the layer in front.
 pub mod bad_input;
-/// HTTP client side: `send` (and `try_send`), `fetch`, `raw`, `wait_for_status` and the `Reply` they read.
+/// HTTP client side: `send` (and `try_send`), `fetch`, `raw`, `wait_for_status` (and
+/// `wait_for_status_within`) and the `Reply` they read.
 pub mod client;
 /// PostgreSQL and Redis for the tests, a cuttable TCP proxy, a blackhole listener.
 pub mod deps;

@@ -77,6 +77,16 @@ pub struct Hammer {
 
 impl Hammer {
     pub fn start(addr: SocketAddr, clients: usize, path: &'static str) -> Hammer {
+        Hammer::start_with(addr, clients, path, &[])
+    }
+
+    /// [`start`](Hammer::start), each request with `headers` (a bearer token, say).
+    pub fn start_with(
+        addr: SocketAddr,
+        clients: usize,
+        path: &'static str,
+        headers: &'static [(&'static str, &'static str)],
+    ) -> Hammer {
         let stop = Arc::new(AtomicBool::new(false));
         let statuses: Arc<Mutex<BTreeMap<u16, u64>>> = Arc::default();
         let workers = (0..clients)
@@ -84,7 +94,7 @@ impl Hammer {
                 let (stop, statuses) = (stop.clone(), statuses.clone());
                 tokio::spawn(async move {
                     while !stop.load(Ordering::SeqCst) {
-                        let reply = send(addr, Method::GET, path, &[]).await;
+                        let reply = send(addr, Method::GET, path, headers).await;
                         *statuses
                             .lock()
                             .unwrap()

@@ -13,8 +13,11 @@
 //! - `server_metrics`: its `GET /metrics`;
 //! - `server_probes`: its `PROBE_ADDR` (the probe port under CPU load and through the drain)
 //!   and the load routes `/api/work` and `/api/block`;
+//! - `server_traffic`: its `TRAFFIC` settings and `/api/flaky`: failing traffic fails
+//!   readiness where it counts and comes back, report-only it never does;
 //! - `server_watchdog`: its runtime watchdog (`STALL_AFTER_MS`, `OVERLOAD_AFTER_MS`): a
-//!   blocked runtime fails liveness, a busy one does not, overload fails readiness;
+//!   blocked runtime fails liveness, a busy one does not (a queue of CPU-bound requests
+//!   longer than the threshold included, its traffic observed), overload fails readiness;
 //! - `tonic`: `examples/tonic.rs`: gRPC health with real dependencies, drain;
 //! - `hyper`: `examples/hyper.rs`: probes, drain;
 //! - `worker`: `examples/worker.rs`, a queue consumer served by the probe server alone;
@@ -33,6 +36,7 @@ mod server_dependencies;
 mod server_fleet;
 mod server_metrics;
 mod server_probes;
+mod server_traffic;
 mod server_watchdog;
 mod tonic;
 mod worker;

@@ -1,15 +1,22 @@
 //! `examples/server.rs` with its runtime watchdog (`PROBE_ADDR`, `STALL_AFTER_MS`,
 //! `OVERLOAD_AFTER_MS`): blocking every runtime worker fails liveness on the probe port with
-//! the stall reason and it comes back; CPU saturation never fails liveness, but fails and
-//! clears readiness as overloaded.
+//! the stall reason and it comes back, its traffic observed or not; CPU saturation never
+//! fails liveness, a queue of CPU-bound requests longer than the stall threshold included
+//! (its traffic observed, as by default with the watchdog), but fails and clears readiness
+//! as overloaded.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use http::{Method, StatusCode};
+use bytes::Bytes;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
 use tokio::time::Instant;
 
 use crate::common::NO_HANG;
-use crate::common::client::{Reply, fetch, send, wait_for_status};
+use crate::common::client::{fetch, send, wait_for_status, wait_for_status_within};
 use crate::common::examples::Example;
 use crate::common::load::Load;
 
@@ -36,33 +43,11 @@ async fn error_of(probes: std::net::SocketAddr, component: &str) -> String {
         .to_owned()
 }
 
-/// Ask `path` every 50 ms until it answers `status`, for at most `within`.
-async fn wait_within(
-    addr: std::net::SocketAddr,
-    path: &str,
-    status: StatusCode,
-    within: Duration,
-) -> Reply {
-    let deadline = Instant::now() + within;
-    loop {
-        let reply = fetch(addr, path).await;
-        if reply.status == status {
-            return reply;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{path} did not answer {status} within {within:?}: {} {}",
-            reply.status,
-            reply.text()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn blocking_every_worker_fails_liveness_on_the_probe_port_and_it_recovers() {
     let stall_after = Duration::from_secs(2);
-    let server = start(&[("STALL_AFTER_MS", "2000")]);
+    // The heartbeat alone (the watchdog observes the traffic by default: see below).
+    let server = start(&[("STALL_AFTER_MS", "2000"), ("TRAFFIC", "off")]);
     let (app, probes) = (server.addr, server.probe_addr());
     wait_for_status(probes, "/readyz", StatusCode::OK).await;
     assert!(
@@ -77,7 +62,7 @@ async fn blocking_every_worker_fails_liveness_on_the_probe_port_and_it_recovers(
         .map(|_| tokio::spawn(send(app, Method::GET, "/api/block?ms=5000", TOKEN)))
         .collect();
     let within = stall_after + Duration::from_secs(1);
-    wait_within(probes, "/healthz", StatusCode::SERVICE_UNAVAILABLE, within).await;
+    wait_for_status_within(probes, "/healthz", StatusCode::SERVICE_UNAVAILABLE, within).await;
     println!(
         "liveness failed {:?} after the blocking requests were sent",
         blocked.elapsed()
@@ -135,4 +120,181 @@ async fn cpu_saturation_never_fails_liveness_but_overload_fails_and_clears_readi
     wait_for_status(probes, "/readyz", StatusCode::OK).await;
     assert_eq!(fetch(probes, "/healthz").await.status, StatusCode::OK);
     assert_eq!(error_of(probes, "overload").await, "");
+}
+
+/// 128 clients, each on a keep-alive connection of its own, sending 50 ms of CPU work (a
+/// worker never yields during one) one request after another: a run queue of 128 × 50 ms
+/// on the app's two workers, 3.2 s, longer than a 2 s stall threshold, for [`LOAD_FOR`].
+const QUEUED: usize = 128;
+const QUEUED_PATH: &str = "/api/work?ms=50";
+const LOAD_FOR: Duration = Duration::from_secs(6);
+
+/// What liveness on the probe port answered while the queue ran.
+struct Queue {
+    /// Liveness every 100 ms from the first request sent to the last answered: when, what.
+    samples: Vec<(Duration, StatusCode)>,
+    /// From the first request sent to the last answered.
+    drained_in: Duration,
+    /// Requests answered.
+    answered: u64,
+}
+
+impl Queue {
+    /// The samples that were not 200.
+    fn failed(&self) -> Vec<(Duration, StatusCode)> {
+        let failed = |(_, status): &&(Duration, StatusCode)| *status != StatusCode::OK;
+        self.samples.iter().filter(failed).copied().collect()
+    }
+
+    /// How long liveness failed in all: each failing sample counts until the next sample.
+    fn failed_for(&self) -> Duration {
+        let ends = self.samples.iter().skip(1).map(|(at, _)| *at);
+        self.samples
+            .iter()
+            .zip(ends.chain([self.drained_in]))
+            .filter(|((_, status), _)| *status != StatusCode::OK)
+            .map(|((at, _), next)| next - *at)
+            .sum()
+    }
+}
+
+/// Send `QUEUED_PATH` over one keep-alive connection until `stop`; how many were answered
+/// (each `200`).
+async fn keep_sending(app: std::net::SocketAddr, stop: Arc<AtomicBool>) -> u64 {
+    let stream = tokio::net::TcpStream::connect(app).await.expect("connect");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(connection);
+    let mut answered = 0;
+    while !stop.load(Ordering::SeqCst) {
+        let request = Request::get(QUEUED_PATH)
+            .header("host", app.to_string())
+            .header(TOKEN[0].0, TOKEN[0].1)
+            .body(Empty::<Bytes>::new())
+            .unwrap();
+        let response = sender
+            .send_request(request)
+            .await
+            .expect("a CPU-bound request");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.into_body().collect().await.expect("its body");
+        answered += 1;
+    }
+    answered
+}
+
+/// Keep [`QUEUED`] CPU-bound requests queued for [`LOAD_FOR`], and ask liveness on the
+/// probe port every 100 ms until the last of them is answered.
+async fn queue_of_cpu_work(app: std::net::SocketAddr, probes: std::net::SocketAddr) -> Queue {
+    let stop = Arc::new(AtomicBool::new(false));
+    let began = Instant::now();
+    let clients: Vec<_> = (0..QUEUED)
+        .map(|_| tokio::spawn(keep_sending(app, stop.clone())))
+        .collect();
+    let mut samples = Vec::new();
+    while !clients.iter().all(|client| client.is_finished()) {
+        if began.elapsed() >= LOAD_FOR {
+            stop.store(true, Ordering::SeqCst);
+        }
+        assert!(
+            began.elapsed() < LOAD_FOR + NO_HANG,
+            "the queue never drained"
+        );
+        let live = fetch(probes, "/healthz").await;
+        samples.push((began.elapsed(), live.status));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let drained_in = began.elapsed();
+    let mut answered = 0;
+    for client in clients {
+        answered += client.await.expect("a client of the queue");
+    }
+    Queue {
+        samples,
+        drained_in,
+        answered,
+    }
+}
+
+#[tokio::test]
+async fn a_queue_of_cpu_work_longer_than_the_stall_threshold_never_fails_liveness() {
+    let stall_after = Duration::from_secs(2);
+    // TRAFFIC unset: observed for the watchdog, so completed requests are progress.
+    let server = start(&[("STALL_AFTER_MS", "2000")]);
+    let (app, probes) = (server.addr, server.probe_addr());
+    wait_for_status(probes, "/readyz", StatusCode::OK).await;
+    assert!(
+        server
+            .output()
+            .contains("  traffic: observed for the watchdog's progress"),
+        "{}",
+        server.output()
+    );
+
+    let queue = queue_of_cpu_work(app, probes).await;
+    println!(
+        "traffic observed: {QUEUED} clients × {QUEUED_PATH} for {LOAD_FOR:?}: {} answered, \
+         drained in {:?}; liveness failed {} of {} samples, for {:?}",
+        queue.answered,
+        queue.drained_in,
+        queue.failed().len(),
+        queue.samples.len(),
+        queue.failed_for()
+    );
+    // Two workers answer 40 a second: the queue ran, ~3.2 s long, the whole time.
+    assert!(
+        queue.answered > 150,
+        "{} answered: the load never ran",
+        queue.answered
+    );
+    assert!(
+        queue.failed().is_empty(),
+        "busy is not wedged: liveness failed at {:?}",
+        queue.failed()
+    );
+
+    // Blocked is wedged, traffic observed or not: no heartbeat and no request completing.
+    let blocked = Instant::now();
+    let blocks: Vec<_> = (0..WORKERS)
+        .map(|_| tokio::spawn(send(app, Method::GET, "/api/block?ms=4000", TOKEN)))
+        .collect();
+    let within = stall_after + Duration::from_secs(1);
+    wait_for_status_within(probes, "/healthz", StatusCode::SERVICE_UNAVAILABLE, within).await;
+    println!(
+        "liveness failed {:?} after the blocking requests were sent",
+        blocked.elapsed()
+    );
+    let reason = error_of(probes, "runtime").await;
+    assert!(
+        reason.starts_with("runtime stalled: no heartbeat and no completed request for "),
+        "{reason}"
+    );
+    for block in blocks {
+        assert_eq!(
+            block.await.expect("a blocking request").status,
+            StatusCode::OK
+        );
+    }
+    wait_for_status(probes, "/healthz", StatusCode::OK).await;
+}
+
+/// The same queue with `TRAFFIC=off`: the heartbeat alone judges the runtime. A figure for
+/// the notes (how long liveness fails), not a claim: run it with `--run-ignored only`.
+#[tokio::test]
+#[ignore = "a measurement: how long liveness fails behind a queue without traffic observed"]
+async fn measure_a_queue_of_cpu_work_without_traffic_observed() {
+    let server = start(&[("STALL_AFTER_MS", "2000"), ("TRAFFIC", "off")]);
+    let (app, probes) = (server.addr, server.probe_addr());
+    wait_for_status(probes, "/readyz", StatusCode::OK).await;
+    let queue = queue_of_cpu_work(app, probes).await;
+    println!(
+        "TRAFFIC=off: {QUEUED} clients × {QUEUED_PATH} for {LOAD_FOR:?}: {} answered, \
+         drained in {:?}; liveness failed {} of {} samples, for {:?}",
+        queue.answered,
+        queue.drained_in,
+        queue.failed().len(),
+        queue.samples.len(),
+        queue.failed_for()
+    );
 }
