@@ -87,8 +87,8 @@ impl Health {
         }
         let weak = self.downgrade();
         runtime.spawn(async move {
-            let period = observed.rules.period();
-            let mut window = Window::new(BUCKETS_PER_WINDOW as usize, period);
+            let mut window = Window::new(observed.rules.window, BUCKETS_PER_WINDOW as usize);
+            let period = window.period();
             let mut last = observed.counters.totals();
             let mut every = tokio::time::interval_at(Instant::now() + period, period);
             every.set_missed_tick_behavior(MissedTickBehavior::Delay);

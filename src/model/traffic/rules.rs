@@ -144,11 +144,6 @@ impl Traffic {
         self
     }
 
-    /// How long each bucket of the window lasts: how often the window is folded.
-    pub(crate) fn period(&self) -> Duration {
-        self.window / BUCKETS_PER_WINDOW
-    }
-
     /// What is wrong with these settings, if anything.
     pub(crate) fn problem(&self) -> Option<String> {
         let name = &self.name;

@@ -14,19 +14,27 @@ pub(crate) struct Window {
     buckets: VecDeque<Counts>,
     capacity: usize,
     period: Duration,
+    /// The whole span once full (the period times the capacity, but for rounding).
+    span: Duration,
     sum: Counts,
 }
 
 impl Window {
-    /// A window of `capacity` buckets of `period` each (at least one bucket).
-    pub(crate) fn new(capacity: usize, period: Duration) -> Self {
+    /// A window spanning `span` in `capacity` buckets (at least one).
+    pub(crate) fn new(span: Duration, capacity: usize) -> Self {
         let capacity = capacity.max(1);
         Window {
             buckets: VecDeque::with_capacity(capacity),
             capacity,
-            period,
+            period: span / u32::try_from(capacity).unwrap_or(u32::MAX),
+            span,
             sum: Counts::default(),
         }
+    }
+
+    /// How long each bucket lasts.
+    pub(crate) fn period(&self) -> Duration {
+        self.period
     }
 
     /// Fold in what happened during the last period; the oldest bucket leaves once the
@@ -43,7 +51,10 @@ impl Window {
 
     /// The figures of the window, with `in_flight` requests now.
     pub(crate) fn figures(&self, in_flight: u64) -> TrafficFigures {
-        let span = self.period * u32::try_from(self.buckets.len()).unwrap_or(u32::MAX);
+        let span = match self.buckets.len() {
+            full if full == self.capacity => self.span,
+            filled => self.period * u32::try_from(filled).unwrap_or(u32::MAX),
+        };
         TrafficFigures::new(&self.sum, span, in_flight)
     }
 }
@@ -63,7 +74,7 @@ mod tests {
 
     #[test]
     fn old_buckets_slide_out() {
-        let mut window = Window::new(3, Duration::from_secs(5));
+        let mut window = Window::new(Duration::from_secs(15), 3);
         assert_eq!(window.figures(0).window(), Duration::ZERO);
         window.push(bucket(10, 10));
         window.push(bucket(10, 0));
@@ -80,5 +91,13 @@ mod tests {
             "the failing bucket left"
         );
         assert_eq!(figures.window(), Duration::from_secs(15));
+        // A span the buckets do not divide evenly reads whole once full.
+        let mut window = Window::new(Duration::from_secs(2), 12);
+        window.push(bucket(1, 0));
+        assert_eq!(window.figures(0).window(), window.period());
+        for _ in 0..12 {
+            window.push(bucket(1, 0));
+        }
+        assert_eq!(window.figures(0).window(), Duration::from_secs(2));
     }
 }
