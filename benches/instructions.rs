@@ -18,6 +18,7 @@ use tower::Service;
 use tower_health::{Health, HealthLayer, Traffic};
 use tower_layer::Layer;
 
+#[inline(never)]
 fn run<S: Service<Request<()>>>(mut service: S, path: &'static str, calls: u64) {
     let mut cx = Context::from_waker(Waker::noop());
     for _ in 0..calls {

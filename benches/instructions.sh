@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # CPU instructions the layer adds to a forwarded request (and costs per probe), counted by
-# valgrind's callgrind: repeatable whatever else the machine is doing.
+# valgrind's callgrind: repeatable whatever else the machine is doing. Only the loop of calls
+# (`run`) is counted, so one-time set-up that varies from run to run (the traffic clock's
+# calibration) stays out of the figures.
 #
 #   bash benches/instructions.sh          # needs valgrind (apt-get install valgrind)
 set -euo pipefail
@@ -14,7 +16,7 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "instructions" and m.get("executable"):
         print(m["executable"])')
 count() { # mode calls -> instructions
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$1" "$2" 2>&1 \
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect="*instructions::run*" "$binary" "$1" "$2" 2>&1 \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 declare -A per_call
