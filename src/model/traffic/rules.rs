@@ -131,7 +131,7 @@ impl Traffic {
 
     /// A signal every replica shares (see
     /// [`NamedCheck::shared`](crate::checks::NamedCheck::shared)): when it turns down here,
-    /// the [peers](crate::HealthBuilder::peers) are asked, and when most see their traffic
+    /// the peers (`HealthBuilder::peers`, feature `fleet`) are asked, and when most see their traffic
     /// fail too (a broken downstream) readiness holds; a replica failing alone leaves.
     pub fn shared(mut self) -> Self {
         self.shared = true;
