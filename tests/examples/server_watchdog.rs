@@ -43,6 +43,32 @@ async fn error_of(probes: std::net::SocketAddr, component: &str) -> String {
         .to_owned()
 }
 
+/// Block each runtime worker of the server at `app` with a request of its own to `path`, and
+/// see liveness fail on `probes` within a second of `stall_after`, for the reason
+/// `runtime stalled: <stalled>…`; the blocking requests, still running.
+async fn block_every_worker(
+    app: std::net::SocketAddr,
+    probes: std::net::SocketAddr,
+    stall_after: Duration,
+    path: &'static str,
+    stalled: &str,
+) -> Vec<tokio::task::JoinHandle<crate::common::client::Reply>> {
+    let blocked = Instant::now();
+    let blocks = (0..WORKERS)
+        .map(|_| tokio::spawn(send(app, Method::GET, path, TOKEN)))
+        .collect();
+    let within = stall_after + Duration::from_secs(1);
+    wait_for_status_within(probes, "/healthz", StatusCode::SERVICE_UNAVAILABLE, within).await;
+    println!(
+        "liveness failed {:?} after the blocking requests were sent",
+        blocked.elapsed()
+    );
+    let reason = error_of(probes, "runtime").await;
+    let expected = format!("runtime stalled: {stalled}");
+    assert!(reason.starts_with(&expected), "{reason}");
+    blocks
+}
+
 #[tokio::test]
 async fn blocking_every_worker_fails_liveness_on_the_probe_port_and_it_recovers() {
     let stall_after = Duration::from_secs(2);
@@ -57,21 +83,14 @@ async fn blocking_every_worker_fails_liveness_on_the_probe_port_and_it_recovers(
     );
 
     // One blocking request per runtime worker, each on a connection of its own.
-    let blocked = Instant::now();
-    let blocks: Vec<_> = (0..WORKERS)
-        .map(|_| tokio::spawn(send(app, Method::GET, "/api/block?ms=5000", TOKEN)))
-        .collect();
-    let within = stall_after + Duration::from_secs(1);
-    wait_for_status_within(probes, "/healthz", StatusCode::SERVICE_UNAVAILABLE, within).await;
-    println!(
-        "liveness failed {:?} after the blocking requests were sent",
-        blocked.elapsed()
-    );
-    let reason = error_of(probes, "runtime").await;
-    assert!(
-        reason.starts_with("runtime stalled: no heartbeat for "),
-        "{reason}"
-    );
+    let blocks = block_every_worker(
+        app,
+        probes,
+        stall_after,
+        "/api/block?ms=5000",
+        "no heartbeat for ",
+    )
+    .await;
     // Readiness fails with it: a wedged runtime serves nothing.
     assert_eq!(
         fetch(probes, "/readyz").await.status,
@@ -255,21 +274,14 @@ async fn a_queue_of_cpu_work_longer_than_the_stall_threshold_never_fails_livenes
     );
 
     // Blocked is wedged, traffic observed or not: no heartbeat and no request completing.
-    let blocked = Instant::now();
-    let blocks: Vec<_> = (0..WORKERS)
-        .map(|_| tokio::spawn(send(app, Method::GET, "/api/block?ms=4000", TOKEN)))
-        .collect();
-    let within = stall_after + Duration::from_secs(1);
-    wait_for_status_within(probes, "/healthz", StatusCode::SERVICE_UNAVAILABLE, within).await;
-    println!(
-        "liveness failed {:?} after the blocking requests were sent",
-        blocked.elapsed()
-    );
-    let reason = error_of(probes, "runtime").await;
-    assert!(
-        reason.starts_with("runtime stalled: no heartbeat and no completed request for "),
-        "{reason}"
-    );
+    let blocks = block_every_worker(
+        app,
+        probes,
+        stall_after,
+        "/api/block?ms=4000",
+        "no heartbeat and no completed request for ",
+    )
+    .await;
     for block in blocks {
         assert_eq!(
             block.await.expect("a blocking request").status,
@@ -277,24 +289,4 @@ async fn a_queue_of_cpu_work_longer_than_the_stall_threshold_never_fails_livenes
         );
     }
     wait_for_status(probes, "/healthz", StatusCode::OK).await;
-}
-
-/// The same queue with `TRAFFIC=off`: the heartbeat alone judges the runtime. A figure for
-/// the notes (how long liveness fails), not a claim: run it with `--run-ignored only`.
-#[tokio::test]
-#[ignore = "a measurement: how long liveness fails behind a queue without traffic observed"]
-async fn measure_a_queue_of_cpu_work_without_traffic_observed() {
-    let server = start(&[("STALL_AFTER_MS", "2000"), ("TRAFFIC", "off")]);
-    let (app, probes) = (server.addr, server.probe_addr());
-    wait_for_status(probes, "/readyz", StatusCode::OK).await;
-    let queue = queue_of_cpu_work(app, probes).await;
-    println!(
-        "TRAFFIC=off: {QUEUED} clients × {QUEUED_PATH} for {LOAD_FOR:?}: {} answered, \
-         drained in {:?}; liveness failed {} of {} samples, for {:?}",
-        queue.answered,
-        queue.drained_in,
-        queue.failed().len(),
-        queue.samples.len(),
-        queue.failed_for()
-    );
 }
