@@ -47,6 +47,8 @@
 //! | `TRAFFIC_FAILURE_RATIO` | `0.5` | with `TRAFFIC=on`: `traffic` is down at this share of failed requests (5xx), more than 0 and at most 1 |
 //! | `TRAFFIC_P99_BUDGET_MS` | unset | with `TRAFFIC=on`: `traffic` is degraded while p99 latency passes this (at least 1); unset: no budget |
 //! | `TRAFFIC_PROBES` | unset | with `TRAFFIC=on`: the probes `traffic` counts for, comma-separated (`readiness`, `startup`, `combined`; `liveness` is refused); unset: report-only |
+//! | `AGENT_ADDR` | unset | with `PROBE_ADDR`: also answer HAProxy's agent check on this address, from the probe thread (`drain` from SIGTERM, `maint`, `down` while readiness fails, else `up ready W%`); printed as `agent check listening on …` |
+//! | `AGENT_CAPACITY` | unset | with `AGENT_ADDR` and traffic observed: in-flight requests at which the agent's weight reaches 0 % (at least 1); unset: in-flight requests do not weigh |
 //!
 //! The probes are answered on the app port in any case, by the layer in front of the app;
 //! with `PROBE_ADDR` set, on that address too, with the runtime watchdog: a heartbeat on the
@@ -108,7 +110,7 @@ use sqlx::postgres::PgConnectOptions;
 use tower::ServiceBuilder;
 use tower_health::fleet::Peers;
 use tower_health::lint::{Deployment, ProbeSettings};
-use tower_health::probe_server::ProbeServerHandle;
+use tower_health::probe_server::{AgentCheck, ProbeServerHandle};
 use tower_health::{
     Details, Group, Health, HealthLayer, NamedCheck, ProbeServer, Traffic, Watchdog,
 };
@@ -132,6 +134,8 @@ struct Config {
     peers: Option<PeerList>,
     /// `TRAFFIC` and its tuning; observed for the watchdog too when unset.
     traffic: Option<Traffic>,
+    /// `AGENT_ADDR`, `AGENT_CAPACITY`: HAProxy's agent check on the probe thread.
+    agent: Option<(SocketAddr, AgentCheck)>,
 }
 
 impl Config {
@@ -159,9 +163,11 @@ impl Config {
             ],
             peers: common::optional_env("PEERS", "unset: shared checks fail readiness alone")?,
             traffic: None,
+            agent: None,
         };
         let watchdog = config.probe_addr.is_some();
         config.traffic = common::traffic::from_env(watchdog, &mut config.marks)?;
+        config.agent = common::agent::from_env(watchdog, config.traffic.is_some())?;
         Ok(config)
     }
 }
@@ -238,11 +244,20 @@ async fn run(
         .map_err(|error| format!("cannot listen on {}: {error}", config.listen_addr))?;
     // Kept to the end: the probe port answers through the drain, until the process exits.
     let probes = match config.probe_addr {
-        Some(addr) => Some(probe_server(addr, &health, metrics, config.watchdog)?),
+        Some(addr) => Some(probe_server(
+            addr,
+            &health,
+            metrics,
+            config.watchdog,
+            config.agent,
+        )?),
         None => None,
     };
     if let Some(probes) = &probes {
         println!("probes listening on {}", probes.local_addr());
+        if let Some(agent) = probes.agent_addr() {
+            println!("agent check listening on {agent}");
+        }
     }
     println!("listening on {}", listener.local_addr()?);
 
@@ -276,15 +291,21 @@ fn probe_server(
     health: &Health,
     metrics: PrometheusHandle,
     watchdog: Watchdog,
+    agent: Option<(SocketAddr, AgentCheck)>,
 ) -> Result<ProbeServerHandle, String> {
     let rest = Router::new().route(
         "/metrics",
         get(move || std::future::ready(render_metrics(&metrics))),
     );
     // Spawned from within the app's runtime, which the watchdog's heartbeat runs on.
-    ProbeServer::bind(addr, health.clone())
+    let builder = ProbeServer::bind(addr, health.clone())
         .fallback(rest)
-        .watchdog(watchdog)
+        .watchdog(watchdog);
+    let builder = match agent {
+        Some((agent_addr, agent)) => builder.agent(agent_addr, agent),
+        None => builder,
+    };
+    builder
         .spawn()
         .map_err(|error| format!("cannot serve the probes on {addr}: {error}"))
 }

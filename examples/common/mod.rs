@@ -13,6 +13,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower_health::{Check, Group, HealthBuilder, NamedCheck, Traffic, Watchdog, checks};
 
+/// HAProxy's agent check: `AGENT_ADDR`, `AGENT_CAPACITY`.
+pub(crate) mod agent;
 /// The demo route that fails on purpose: `GET /api/flaky?fail=F`.
 pub(crate) mod flaky;
 /// The demo routes that load the runtime: CPU work, a blocking call.

@@ -53,18 +53,29 @@ impl Example {
     /// The address of its probe server, from its `probes listening on <addr>` line (waited
     /// for at most [`NO_HANG`]); an example that prints none fails the test.
     pub fn probe_addr(&self) -> SocketAddr {
+        self.printed_addr("probes listening on ")
+    }
+
+    /// The address of its agent check, from its `agent check listening on <addr>` line.
+    pub fn agent_addr(&self) -> SocketAddr {
+        self.printed_addr("agent check listening on ")
+    }
+
+    /// The address printed on a line starting with `prefix` (waited for at most
+    /// [`NO_HANG`]); an example that prints none fails the test.
+    fn printed_addr(&self, prefix: &str) -> SocketAddr {
         let deadline = std::time::Instant::now() + NO_HANG;
         loop {
             let printed = self.lines.lock().unwrap().iter().find_map(|line| {
-                let addr = line.strip_prefix("probes listening on ")?;
-                Some(addr.parse::<SocketAddr>().expect("a probe address"))
+                let addr = line.strip_prefix(prefix)?;
+                Some(addr.parse::<SocketAddr>().expect("an address"))
             });
             if let Some(addr) = printed {
                 return addr;
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "no 'probes listening on' line in: {}",
+                "no '{prefix}' line in: {}",
                 self.output()
             );
             std::thread::sleep(Duration::from_millis(10));

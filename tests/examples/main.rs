@@ -15,6 +15,8 @@
 //!   and the load routes `/api/work` and `/api/block`;
 //! - `server_traffic`: its `TRAFFIC` settings and `/api/flaky`: failing traffic fails
 //!   readiness where it counts and comes back, report-only it never does;
+//! - `server_agent`: HAProxy's agent check (`AGENT_ADDR`, `AGENT_CAPACITY`): the weight
+//!   under requests in flight, `drain` from SIGTERM, settings refused with exit 2;
 //! - `server_watchdog`: its runtime watchdog (`STALL_AFTER_MS`, `OVERLOAD_AFTER_MS`): a
 //!   blocked runtime fails liveness, a busy one does not (a queue of CPU-bound requests
 //!   longer than the threshold included, its traffic observed), overload fails readiness;
@@ -31,6 +33,7 @@ mod common;
 mod hyper;
 mod minimal;
 mod server;
+mod server_agent;
 mod server_composition;
 mod server_dependencies;
 mod server_fleet;

@@ -1,0 +1,122 @@
+//! `examples/server.rs` with HAProxy's agent check (`AGENT_ADDR`, `AGENT_CAPACITY`): the
+//! line a real TCP client reads, the weight falling with requests in flight, `drain` from
+//! SIGTERM until the process exits 0; settings it cannot honour stop start-up with exit 2.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use crate::common::NO_HANG;
+use crate::common::client::{send, wait_for_status};
+use crate::common::examples::{Example, run_to_exit};
+
+const TOKEN: &[(&str, &str)] = &[("authorization", "Bearer dev-token")];
+
+/// The one line the agent writes on a new connection.
+async fn agent_line(agent: SocketAddr) -> String {
+    let read = async {
+        let mut stream = TcpStream::connect(agent)
+            .await
+            .expect("connect to the agent");
+        let mut line = String::new();
+        stream
+            .read_to_string(&mut line)
+            .await
+            .expect("read the agent's line");
+        line
+    };
+    tokio::time::timeout(NO_HANG, read)
+        .await
+        .expect("the agent hung")
+}
+
+/// Ask the agent until it says `expected`, for at most [`NO_HANG`].
+async fn wait_for_line(agent: SocketAddr, expected: &str) {
+    let deadline = Instant::now() + NO_HANG;
+    loop {
+        let line = agent_line(agent).await;
+        if line == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the agent never said {expected:?}; last {line:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_weight_falls_with_requests_in_flight_and_sigterm_drains() {
+    let mut server = Example::start(
+        "server",
+        &[
+            ("PROBE_ADDR", "127.0.0.1:0"),
+            ("AGENT_ADDR", "127.0.0.1:0"),
+            ("AGENT_CAPACITY", "4"),
+            ("SHUTDOWN_DELAY_MS", "1500"),
+        ],
+    );
+    let (app, agent) = (server.addr, server.agent_addr());
+    wait_for_status(app, "/readyz", StatusCode::OK).await;
+    assert!(
+        server.output().contains("  AGENT_CAPACITY=4"),
+        "{}",
+        server.output()
+    );
+    wait_for_line(agent, "up ready 100%\n").await;
+
+    // Two of a capacity of four in flight: half the weight.
+    let slow: Vec<_> = (0..2)
+        .map(|_| tokio::spawn(send(app, Method::GET, "/api/slow?ms=3000", TOKEN)))
+        .collect();
+    wait_for_line(agent, "up ready 50%\n").await;
+    for request in slow {
+        assert_eq!(request.await.unwrap().status, StatusCode::OK);
+    }
+    wait_for_line(agent, "up ready 100%\n").await;
+
+    server.signal("TERM");
+    wait_for_line(agent, "drain\n").await;
+    assert_eq!(server.exit_code().await, Some(0), "{}", server.output());
+}
+
+#[test]
+fn settings_it_cannot_honour_stop_start_up() {
+    for (env, names) in [
+        (
+            vec![("AGENT_ADDR", "127.0.0.1:0")],
+            "AGENT_ADDR needs PROBE_ADDR",
+        ),
+        (
+            vec![("PROBE_ADDR", "127.0.0.1:0"), ("AGENT_ADDR", "nowhere")],
+            "AGENT_ADDR=\"nowhere\" is not valid",
+        ),
+        (
+            vec![
+                ("PROBE_ADDR", "127.0.0.1:0"),
+                ("AGENT_ADDR", "127.0.0.1:0"),
+                ("AGENT_CAPACITY", "0"),
+            ],
+            "AGENT_CAPACITY=0 is not valid",
+        ),
+        (
+            vec![
+                ("PROBE_ADDR", "127.0.0.1:0"),
+                ("AGENT_ADDR", "127.0.0.1:0"),
+                ("AGENT_CAPACITY", "8"),
+                ("TRAFFIC", "off"),
+            ],
+            "AGENT_CAPACITY needs the traffic observed",
+        ),
+    ] {
+        let output = run_to_exit("server", &env);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{env:?}: {stderr}");
+        assert!(stderr.contains(names), "{env:?}: {stderr}");
+    }
+}
