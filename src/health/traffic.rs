@@ -67,6 +67,13 @@ impl Health {
 
     /// Requests completed since the start, when traffic is observed: the runtime
     /// watchdog's proof of progress.
+    #[cfg_attr(
+        not(feature = "probe-server"),
+        allow(
+            dead_code,
+            reason = "read by the probe server's watchdog and agent check"
+        )
+    )]
     pub(crate) fn completed_requests(&self) -> Option<u64> {
         self.observed()
             .map(|observed| observed.counters.completed())

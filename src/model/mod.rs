@@ -7,6 +7,7 @@
 //! [`Health`](crate::health::Health) handle, and renderers, the layer and the integrations
 //! read it.
 
+#[cfg(feature = "probe-server")]
 pub(crate) mod balance;
 pub(crate) mod component;
 pub(crate) mod flapping;

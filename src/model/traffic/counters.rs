@@ -74,6 +74,13 @@ impl Counters {
     /// Requests forwarded and not ended yet, read live: what the agent check weighs
     /// against its capacity. Ends are read before starts, so a reading never sees more
     /// ended than started.
+    #[cfg_attr(
+        not(feature = "probe-server"),
+        allow(
+            dead_code,
+            reason = "read by the probe server's watchdog and agent check"
+        )
+    )]
     pub(crate) fn in_flight(&self) -> u64 {
         let load = |counter: &AtomicU64| counter.load(Relaxed);
         let ended: u64 = self
@@ -91,6 +98,13 @@ impl Counters {
 
     /// Requests completed since the start (a response or an error): what the runtime
     /// watchdog reads as progress.
+    #[cfg_attr(
+        not(feature = "probe-server"),
+        allow(
+            dead_code,
+            reason = "read by the probe server's watchdog and agent check"
+        )
+    )]
     pub(crate) fn completed(&self) -> u64 {
         let load = |counter: &AtomicU64| counter.load(Relaxed);
         self.shards
