@@ -244,6 +244,9 @@ impl HealthBuilder {
     ///
     /// The folding runs on the tokio runtime a layer over the handle is made in (or
     /// [`start_checks`](Health::start_checks) is called from).
+    /// Latencies are read from the CPU's time-stamp counter (through `quanta`); the first
+    /// handle observing traffic in a process calibrates it against the system clock, once,
+    /// for up to 200 ms, in `build`.
     ///
     /// ```
     /// use tower_health::{Health, Traffic};
