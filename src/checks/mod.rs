@@ -14,11 +14,14 @@
 //! | `postgres` | `postgres` | a `sqlx::PgPool`, `SELECT 1` |
 //! | `redis` | `redis` | a redis-rs connection (multiplexed or manager), `PING` |
 //! | `http` | `http` | a hyper-util client, `GET` answered 2xx |
+//! | `grpc` | `grpc` | a tonic `Channel`, the downstream's `grpc.health.v1` `Check` answered `SERVING` |
 //!
 //! Checks know nothing of the engine that runs them or the state their results go to.
 
 mod check;
 mod error;
+#[cfg(feature = "grpc")]
+mod grpc;
 #[cfg(feature = "http")]
 mod http;
 mod named;
@@ -31,6 +34,9 @@ mod tcp;
 
 pub use check::{Check, CheckFuture};
 pub use error::CheckError;
+#[cfg(feature = "grpc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+pub use grpc::{GrpcCheck, grpc};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http::{HttpCheck, http, http_with_client};
