@@ -21,6 +21,8 @@
 //!   blocked runtime fails liveness, a busy one does not (a queue of CPU-bound requests
 //!   longer than the threshold included, its traffic observed), overload fails readiness;
 //! - `tonic`: `examples/tonic.rs`: gRPC health with real dependencies, drain;
+//! - `grpc_check`: `examples/tonic.rs` as the downstream of `checks::grpc`: up, killed,
+//!   draining, an unknown service name;
 //! - `hyper`: `examples/hyper.rs`: probes, drain;
 //! - `worker`: `examples/worker.rs`, a queue consumer served by the probe server alone;
 //! - `minimal`: `examples/minimal.rs`, the README's first snippet: probes, app, drain.
@@ -30,6 +32,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod grpc_check;
 mod hyper;
 mod minimal;
 mod server;
