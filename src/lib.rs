@@ -33,7 +33,8 @@
 //! client crate at the major version tower-health builds against: `sqlx` 0.9 (features
 //! `postgres`, `runtime-tokio`) for [`checks::postgres`](checks#built-in-checks), `redis` 1
 //! (features `tokio-comp`, `connection-manager`) for `checks::redis`, `tonic` 0.14 to serve
-//! `grpc`. Each check's documentation shows how to build its client.
+//! `grpc` (and, with its `transport` feature, the `Channel` `checks::grpc` takes). Each
+//! check's documentation shows how to build its client.
 //!
 //! # Logging
 //!
@@ -101,8 +102,9 @@
 //!
 //! Built-in checks reuse the application's pool or client (see [`checks`]): `postgres`
 //! over a `sqlx::PgPool` (feature `postgres`), `redis` over a redis-rs connection (feature
-//! `redis`), `http` over a hyper-util client (feature `http`), and [`checks::tcp`]. Any async
-//! closure returning `Result<(), E>` is a check too.
+//! `redis`), `http` over a hyper-util client (feature `http`), `grpc` over a tonic channel,
+//! asking the downstream's `grpc.health.v1` service (feature `grpc`), and [`checks::tcp`].
+//! Any async closure returning `Result<(), E>` is a check too.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -191,7 +193,7 @@
 //! | `postgres` | `checks::postgres` | sqlx |
 //! | `redis` | `checks::redis` | redis-rs |
 //! | `http` | `checks::http`, `checks::http_with_client` | hyper-util's client |
-//! | `grpc` | `grpc`: the standard gRPC health service from the same state | tonic-health |
+//! | `grpc` | `grpc`: the standard gRPC health service from the same state; `checks::grpc`: a downstream's gRPC health | tonic-health |
 //! | `metrics` | `metrics`: check and probe gauges and a duration histogram | the `metrics` facade |
 //! | `probe-server` | `probe_server`: the probes on an address of their own, from a dedicated thread | hyper |
 //! | `fleet` | `fleet`: a shared check's outage across every replica holds readiness | hyper's client |
