@@ -123,7 +123,10 @@ async fn check_loop(check: Scheduled, report: impl Report, fleet: Option<Arc<dyn
         let result = run_once(&check).await;
         let took = started.elapsed();
         let fleet = match &fleet {
-            Some(fleet) if check.shared && result.is_err() => Some(fleet.view(&check.name).await),
+            // A degraded result passes: nothing to ask about.
+            Some(fleet) if check.shared && result.as_ref().is_err_and(|e| !e.is_degraded()) => {
+                Some(fleet.view(&check.name).await)
+            }
             _ => None,
         };
         let outcome = Outcome {

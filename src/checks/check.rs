@@ -41,6 +41,15 @@ pub trait Check: Send + Sync + 'static {
     fn is_remote(&self) -> bool {
         false
     }
+
+    /// Told the name it is registered under, once, before it first runs: by
+    /// [`NamedCheck::new`](crate::checks::NamedCheck::new), which
+    /// [`HealthBuilder::check`](crate::health::HealthBuilder::check) uses too. For a check
+    /// that labels something of its own with that name (the TLS check's expiry gauge);
+    /// does nothing by default.
+    fn set_name(&mut self, name: &str) {
+        let _ = name;
+    }
 }
 
 impl<F, Fut, E> Check for F

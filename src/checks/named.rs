@@ -61,10 +61,12 @@ impl std::fmt::Debug for NamedCheck {
 }
 
 impl NamedCheck {
-    /// A critical check named `name`.
-    pub fn new(name: impl Into<String>, check: impl Check) -> Self {
+    /// A critical check named `name` (which the check is told: [`Check::set_name`]).
+    pub fn new(name: impl Into<String>, mut check: impl Check) -> Self {
+        let name = name.into();
+        check.set_name(&name);
         NamedCheck {
-            name: name.into(),
+            name,
             check: Arc::new(check),
             critical: true,
             probes: ProbeSet::READINESS,

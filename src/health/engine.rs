@@ -6,9 +6,9 @@ use std::sync::atomic::Ordering;
 use tokio::time::Instant;
 
 use super::{Health, WeakHealth};
-use crate::checks::CheckError;
 use crate::engine::{self, Next, Outcome, Report, Scheduled};
 use crate::model::component::Component;
+use crate::model::result::CheckResult;
 use crate::model::status::ComponentStatus;
 
 impl Health {
@@ -96,14 +96,18 @@ impl Health {
             };
             let now = Instant::now();
             let from = component.status;
-            let result = result.map_err(CheckError::into_message);
+            let result = match result {
+                Ok(()) => CheckResult::Passed,
+                Err(error) if error.is_degraded() => CheckResult::Degraded(error.into_message()),
+                Err(error) => CheckResult::Failed(error.into_message()),
+            };
             let fresh_until = now + check.stale_after();
             let held_before = component.is_down_across_the_fleet();
             let change = component.record(result, took, check.thresholds, now, fresh_until);
             // Recovering (passing again, still down until enough successes): the peers'
             // last word stands, or every replica would fail readiness at once on the way
             // back up. It goes once the check is up (or its results turn stale).
-            let recovering = !component.status.is_up() && component.consecutive_failures == 0;
+            let recovering = !component.status.is_passing() && component.consecutive_failures == 0;
             let fleet = fleet.or(if recovering { component.fleet } else { None });
             let fleet_changed = component.fleet != fleet;
             component.fleet = fleet;
@@ -115,7 +119,7 @@ impl Health {
             crate::metrics::record_result(&check.name, component);
             if change.status {
                 self.announce(component.changed(&check.name, from, now, state.history));
-            } else if component.status.is_up() && component.consecutive_failures == 1 {
+            } else if component.status.is_passing() && component.consecutive_failures == 1 {
                 // A streak of failures below the threshold: said once, when it begins; the
                 // transition says the rest if it reaches the threshold.
                 let name = &*check.name;

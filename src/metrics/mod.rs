@@ -6,7 +6,7 @@
 //!
 //! | name | type | labels | value |
 //! |---|---|---|---|
-//! | [`health_check_status`](CHECK_STATUS) | gauge | `check` | each check and manual component: `1` up, `0` down, `-1` unknown |
+//! | [`health_check_status`](CHECK_STATUS) | gauge | `check` | each check and manual component: `1` up, `0.5` degraded, `0` down, `-1` unknown |
 //! | [`health_check_duration_seconds`](CHECK_DURATION) | histogram | `check` | how long each check run took (one sample per run) |
 //! | [`health_check_consecutive_failures`](CHECK_FAILURES) | gauge | `check` | failures in a row up to the last result |
 //! | [`health_probe_status`](PROBE_STATUS) | gauge | `probe` (`liveness`, `readiness`, `startup`, `combined`, and each group's name) | `1` passing (HTTP 200), `0` failing (HTTP 503) |
@@ -14,6 +14,7 @@
 //! | [`health_check_critical`](CHECK_CRITICAL) | gauge | `check` | each check and manual component: `1` when its failure fails the probes it counts for, `0` when it only degrades them |
 //! | [`health_check_down_across_fleet`](CHECK_DOWN_ACROSS_FLEET) | gauge | `check` | each [shared](crate::checks::NamedCheck::shared) check: `1` down here and, by the peers' word, across the fleet (readiness holds), `0` otherwise |
 //! | [`health_peer_requests_total`](PEER_REQUESTS) | counter | `check`, `answer` (`up`, `down`, `none`) | questions to peers about a failing shared check (feature `fleet`) |
+//! | `health_certificate_expiry_seconds` (`CERTIFICATE_EXPIRY`) | gauge | `check` | each TLS check (`checks::tls`): seconds left before its certificate expires, negative once expired, set on each run that reads one (feature `tls`) |
 //!
 //! The metrics are described (unit and help text) once per process, on the first record:
 //! install the recorder at start, before the first check runs or the state first changes.
@@ -34,10 +35,15 @@ use crate::model::state::State;
 use crate::model::status::ComponentStatus;
 use crate::model::target::Target;
 
+#[cfg(feature = "tls")]
+mod certificate;
 #[cfg(test)]
 mod seen;
 mod traffic;
 
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use certificate::CERTIFICATE_EXPIRY;
 pub(crate) use traffic::record_traffic;
 pub use traffic::{TRAFFIC_FAILURE_RATIO, TRAFFIC_IN_FLIGHT, TRAFFIC_P99, TRAFFIC_REQUESTS};
 
@@ -174,6 +180,8 @@ fn describe() {
         Unit::Count,
         "Questions to peers about a failing shared health check, by answer: up, down, none."
     );
+    #[cfg(feature = "tls")]
+    certificate::describe();
 }
 
 #[cfg(test)]
@@ -345,6 +353,9 @@ mod tests {
             describe();
             record_result("redis", &component);
             record_state(&State::default());
+            // As the TLS check sets it, on the facade.
+            #[cfg(feature = "tls")]
+            ::metrics::gauge!(CERTIFICATE_EXPIRY, "check" => "certificate").set(86_400.0);
         });
         let seen = read(&snapshotter);
         let expected = [
@@ -353,6 +364,12 @@ mod tests {
             (MetricKind::Gauge, CHECK_FAILURES, Some(Unit::Count)),
             (MetricKind::Gauge, PROBE_STATUS, None),
         ];
+        #[cfg(feature = "tls")]
+        let expected = expected.into_iter().chain([(
+            MetricKind::Gauge,
+            CERTIFICATE_EXPIRY,
+            Some(Unit::Seconds),
+        )]);
         for (kind, name, unit) in expected {
             let (found_unit, description, _) = seen
                 .iter()

@@ -10,7 +10,6 @@ use super::fleet::FleetView;
 use super::history::{History, HistoryEntry, HistoryRule};
 use super::probe_set::ProbeSet;
 use super::status::ComponentStatus;
-use super::thresholds::Thresholds;
 use super::traffic::TrafficFigures;
 use super::transition::Transition;
 
@@ -63,7 +62,7 @@ pub struct Component {
     pub(crate) traffic: Option<Arc<TrafficFigures>>,
 }
 
-/// What a result did to a component.
+/// What a result did to a component (see [`Component::record`], in `model/result.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Change {
     /// The status moved.
@@ -148,8 +147,8 @@ impl Component {
         self.kind
     }
 
-    /// The last error text, while the last result was a failure. Never shown in public
-    /// bodies by default.
+    /// The last error text, while the last result was a failure, or why the last passed
+    /// impaired (`degraded`). Never shown in public bodies by default.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
     }
@@ -214,58 +213,6 @@ impl Component {
         }
     }
 
-    /// Apply one check result, `Ok` or the failure's message, that arrived at `now`.
-    ///
-    /// From `unknown`, a failure turns the check `down` at once and `successes` successes
-    /// turn it `up`; a passing check turns `down` after `failures` failures in a row, a
-    /// failing one `up` after `successes` successes in a row. `down_after` and `up_after`,
-    /// when set, replace those counts: the streak must have lasted that long, from its first
-    /// result to this one (from `unknown` too: a check with `up_after` turns up once it has
-    /// passed for that long).
-    pub(crate) fn record(
-        &mut self,
-        result: Result<(), String>,
-        duration: Duration,
-        thresholds: Thresholds,
-        now: Instant,
-        fresh_until: Instant,
-    ) -> Change {
-        let before = (self.status, self.error.take());
-        match result {
-            Ok(()) => {
-                self.consecutive_successes = self.consecutive_successes.saturating_add(1);
-                self.consecutive_failures = 0;
-                self.failing_since = None;
-                let lasted = now - *self.passing_since.get_or_insert(now);
-                if self.status != ComponentStatus::Up
-                    && thresholds.turns_up(self.consecutive_successes, lasted)
-                {
-                    self.status = ComponentStatus::Up;
-                    self.ever_up = true;
-                }
-            }
-            Err(error) => {
-                self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-                self.consecutive_successes = 0;
-                self.passing_since = None;
-                self.error = Some(error);
-                let lasted = now - *self.failing_since.get_or_insert(now);
-                if self.status != ComponentStatus::Up
-                    || thresholds.turns_down(self.consecutive_failures, lasted)
-                {
-                    self.status = ComponentStatus::Down;
-                }
-            }
-        }
-        self.last_duration = Some(duration);
-        self.last_checked = Some(SystemTime::now());
-        self.fresh_until = Some(fresh_until);
-        Change {
-            status: before.0 != self.status,
-            visible: before != (self.status, self.error.clone()),
-        }
-    }
-
     /// Turn a check whose last result is too old `down`. Returns whether it did.
     pub(crate) fn expire(&mut self, now: Instant) -> bool {
         if self.fresh_until.is_none_or(|until| until > now) {
@@ -285,6 +232,7 @@ impl Component {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::thresholds::Thresholds;
 
     const THRESHOLDS: Thresholds = Thresholds::counts(3, 2);
 

@@ -19,6 +19,7 @@ pub(crate) mod meta;
 pub(crate) mod path;
 pub(crate) mod probe;
 pub(crate) mod probe_set;
+pub(crate) mod result;
 pub(crate) mod scope;
 pub(crate) mod state;
 pub(crate) mod status;
