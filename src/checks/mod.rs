@@ -19,6 +19,7 @@
 
 mod check;
 mod error;
+mod heartbeat;
 #[cfg(feature = "http")]
 mod http;
 mod named;
@@ -31,6 +32,7 @@ mod tcp;
 
 pub use check::{Check, CheckFuture};
 pub use error::CheckError;
+pub use heartbeat::{Beat, HeartbeatCheck, heartbeat};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http::{HttpCheck, http, http_with_client};
