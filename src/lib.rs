@@ -236,7 +236,8 @@ pub use probe_server::{AgentCheck, ProbeServer, Watchdog};
     feature = "grpc",
     feature = "metrics",
     feature = "probe-server",
-    feature = "fleet"
+    feature = "fleet",
+    feature = "disk"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeSnippets;

@@ -18,6 +18,8 @@
 //! Checks know nothing of the engine that runs them or the state their results go to.
 
 mod check;
+#[cfg(feature = "disk")]
+mod disk;
 mod error;
 mod heartbeat;
 #[cfg(feature = "http")]
@@ -31,6 +33,9 @@ mod redis;
 mod tcp;
 
 pub use check::{Check, CheckFuture};
+#[cfg(feature = "disk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "disk")))]
+pub use disk::{DiskCheck, disk};
 pub use error::CheckError;
 pub use heartbeat::{Beat, HeartbeatCheck, heartbeat};
 #[cfg(feature = "http")]
