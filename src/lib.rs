@@ -101,8 +101,11 @@
 //!
 //! Built-in checks reuse the application's pool or client (see [`checks`]): `postgres`
 //! over a `sqlx::PgPool` (feature `postgres`), `redis` over a redis-rs connection (feature
-//! `redis`), `http` over a hyper-util client (feature `http`), and [`checks::tcp`]. Any async
-//! closure returning `Result<(), E>` is a check too.
+//! `redis`), `http` over a hyper-util client (feature `http`), `disk` for free space on a
+//! path's filesystem (feature `disk`), [`checks::tcp`], and [`checks::heartbeat`] for a
+//! background task that beats (down when no beat came within its TTL). Any async closure
+//! returning `Result<(), E>` is a check too; [write your own](checks#write-your-own) over
+//! any other client in a few lines.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -191,6 +194,7 @@
 //! | `postgres` | `checks::postgres` | sqlx |
 //! | `redis` | `checks::redis` | redis-rs |
 //! | `http` | `checks::http`, `checks::http_with_client` | hyper-util's client |
+//! | `disk` | `checks::disk`: free space on a path's filesystem | fs4 (statvfs through rustix) |
 //! | `grpc` | `grpc`: the standard gRPC health service from the same state | tonic-health |
 //! | `metrics` | `metrics`: check and probe gauges and a duration histogram | the `metrics` facade |
 //! | `probe-server` | `probe_server`: the probes on an address of their own, from a dedicated thread | hyper |
