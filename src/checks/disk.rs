@@ -32,6 +32,18 @@ pub fn disk(path: impl Into<PathBuf>, min_free: u64) -> DiskCheck {
 }
 
 /// The check made by [`disk()`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use tower_health::{Check, checks};
+///
+/// let dir = std::env::temp_dir();
+/// assert!(checks::disk(&dir, 0).check().await.is_ok());
+/// let error = checks::disk(&dir, u64::MAX).check().await.unwrap_err();
+/// assert!(error.message().ends_with("free, 15.9 EiB required"), "{error}");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct DiskCheck {
     path: Arc<Path>,
@@ -75,7 +87,7 @@ impl Check for DiskCheck {
 /// `amount` in binary units, to a tenth below 100 of a unit (`812 MiB`, `1.5 GiB`, `0 B`),
 /// rounded down: a shortfall never reads as enough.
 fn bytes(amount: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     let mut unit = 0;
     while unit + 1 < UNITS.len() && amount >> (10 * (unit + 1)) > 0 {
         unit += 1;
@@ -104,7 +116,7 @@ mod tests {
         assert_eq!(bytes(1 << 30), "1 GiB");
         assert_eq!(bytes((1 << 30) - 1), "1023 MiB");
         assert_eq!(bytes(31 * (1 << 30) + (1 << 29)), "31.5 GiB");
-        assert_eq!(bytes(u64::MAX), "16383 PiB");
+        assert_eq!(bytes(u64::MAX), "15.9 EiB");
     }
 
     #[test]

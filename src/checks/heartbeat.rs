@@ -18,8 +18,11 @@ const NEVER: u64 = u64::MAX;
 ///
 /// The check fails with how long ago the last beat was (`no beat for 12.3s (ttl 5s)`), or
 /// `no beat yet (ttl 5s)` before the first one: beat once when the task starts. Run the check
-/// at least twice per TTL; [`HeartbeatCheck::named`] does that, and turns it down on its first
-/// failing run (the TTL is already the grace period).
+/// at least twice per TTL, and let its first failure count (the TTL is already the grace
+/// period): [`HeartbeatCheck::named`] does both. Registered with
+/// [`HealthBuilder::check`](crate::HealthBuilder::check) instead, it takes the builder's
+/// interval and failure threshold (5 s and 3 by default), which add up to three intervals
+/// to the TTL before it is down.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -117,6 +120,20 @@ impl Beat {
 
 /// The check made by [`heartbeat`]: passes while the last [`Beat::beat`] is at most its TTL
 /// old.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use tower_health::{Check, checks};
+///
+/// let (beat, check) = checks::heartbeat(Duration::from_secs(5));
+/// let error = check.check().await.unwrap_err();
+/// assert_eq!(error.message(), "no beat yet (ttl 5s)");
+/// beat.beat();
+/// assert!(check.check().await.is_ok());
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct HeartbeatCheck {
     pulse: Arc<Pulse>,
