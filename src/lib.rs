@@ -103,10 +103,13 @@
 //! Built-in checks reuse the application's pool or client (see [`checks`]): `postgres`
 //! over a `sqlx::PgPool` (feature `postgres`), `redis` over a redis-rs connection (feature
 //! `redis`), `http` over a hyper-util client (feature `http`), `grpc` over a tonic channel,
-//! asking the downstream's `grpc.health.v1` service (feature `grpc`), and [`checks::tcp`];
-//! `tls` (feature `tls`) watches the certificate an endpoint presents. Any async closure
-//! returning `Result<(), E>` is a check too; one that returns
-//! [`CheckError::degraded`](checks::CheckError::degraded) passes impaired (`degraded`).
+//! asking the downstream's `grpc.health.v1` service (feature `grpc`), `tls` watching the
+//! certificate an endpoint presents (feature `tls`), `disk` for free space on a path's
+//! filesystem (feature `disk`), [`checks::tcp`], and [`checks::heartbeat`] for a background
+//! task that beats (down when no beat came within its TTL). Any async closure returning
+//! `Result<(), E>` is a check too; one that returns
+//! [`CheckError::degraded`](checks::CheckError::degraded) passes impaired (`degraded`);
+//! [write your own](checks#write-your-own) over any other client in a few lines.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -196,6 +199,7 @@
 //! | `redis` | `checks::redis` | redis-rs |
 //! | `http` | `checks::http`, `checks::http_with_client` | hyper-util's client |
 //! | `tls` | `checks::tls`: a TLS certificate's expiry (`degraded` within 14 days), its chain against a given root | rustls (ring), x509-parser |
+//! | `disk` | `checks::disk`: free space on a path's filesystem | fs4 (statvfs through rustix) |
 //! | `grpc` | `grpc`: the standard gRPC health service from the same state; `checks::grpc`: a downstream's gRPC health | tonic-health |
 //! | `metrics` | `metrics`: check and probe gauges and a duration histogram | the `metrics` facade |
 //! | `probe-server` | `probe_server`: the probes on an address of their own, from a dedicated thread | hyper |
@@ -242,7 +246,8 @@ pub use probe_server::{AgentCheck, ProbeServer, Watchdog};
     feature = "metrics",
     feature = "probe-server",
     feature = "fleet",
-    feature = "tls"
+    feature = "tls",
+    feature = "disk"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeSnippets;

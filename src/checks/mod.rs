@@ -5,25 +5,125 @@
 //! failed, or [passed impaired](CheckError#degraded-passing-but-impaired), with passwords
 //! in URLs masked), and the built-in checks. Each built-in over a client reuses the
 //! application's own pool or client (`tcp` and `tls` open a connection per run: that is
-//! what they check); all but [`tcp`] sit behind the cargo feature named after them:
+//! what they check); all but [`tcp`] and [`heartbeat`] sit behind the cargo feature named
+//! after them:
 //!
 //! # Built-in checks
 //!
 //! | check | feature | over |
 //! |---|---|---|
 //! | [`tcp`] | none | a TCP connect to `host:port` |
+//! | [`heartbeat`] | none | beats of a background task, down when none came within the TTL |
 //! | `postgres` | `postgres` | a `sqlx::PgPool`, `SELECT 1` |
 //! | `redis` | `redis` | a redis-rs connection (multiplexed or manager), `PING` |
 //! | `http` | `http` | a hyper-util client, `GET` answered 2xx |
+//! | `disk` | `disk` | free space on a path's filesystem, at least a given amount |
 //! | `grpc` | `grpc` | a tonic `Channel`, the downstream's `grpc.health.v1` `Check` answered `SERVING` |
 //! | `tls` | `tls` | a TLS handshake with `host:port` (rustls): the presented certificate's expiry, `degraded` within 14 days; its chain against a given root |
 //!
 //! Checks know nothing of the engine that runs them or the state their results go to.
+//!
+//! # Write your own
+//!
+//! Any other client becomes a check in a few lines: an async closure returning
+//! `Result<(), E>`, or a type implementing [`Check`] when it should say what it is. Here a
+//! MongoDB `ping` and a Kafka producer's metadata request, over stand-ins for the drivers'
+//! clients:
+//!
+//! ```
+//! use std::time::Duration;
+//! use tower_health::checks::CheckFuture;
+//! use tower_health::{Check, CheckError, Health};
+//!
+//! // Stand-ins for the application's clients: a clone shares the driver's pool.
+//! #[derive(Clone)]
+//! struct MongoClient;
+//! impl MongoClient {
+//!     async fn run_command(&self, _command: &str) -> Result<(), std::io::Error> {
+//!         Ok(())
+//!     }
+//! }
+//! #[derive(Clone)]
+//! struct KafkaProducer;
+//! impl KafkaProducer {
+//!     // Blocking, like rdkafka's `fetch_metadata`.
+//!     fn fetch_metadata(&self, _topic: &str, _timeout: Duration) -> Result<usize, String> {
+//!         Ok(12)
+//!     }
+//! }
+//!
+//! /// `ping` on the application's MongoDB client.
+//! struct MongoPing(MongoClient);
+//!
+//! impl Check for MongoPing {
+//!     fn check(&self) -> CheckFuture<'_> {
+//!         Box::pin(async move {
+//!             self.0
+//!                 .run_command("ping")
+//!                 .await
+//!                 .map_err(|error| CheckError::new(format!("mongodb ping: {error}")))
+//!         })
+//!     }
+//!
+//!     fn component_type(&self) -> &'static str {
+//!         "datastore"
+//!     }
+//!
+//!     fn is_remote(&self) -> bool {
+//!         true
+//!     }
+//! }
+//!
+//! let mongo = MongoClient; // the application's, built once at start
+//! let producer = KafkaProducer;
+//! let kafka = producer.clone();
+//! let health = Health::builder()
+//!     .check("mongodb", MongoPing(mongo.clone()))
+//!     .check("kafka", move || {
+//!         let producer = kafka.clone();
+//!         async move {
+//!             // A blocking call cannot be cancelled: off the runtime, with a timeout of
+//!             // its own under the engine's (2 s by default).
+//!             let metadata = tokio::task::spawn_blocking(move || {
+//!                 producer.fetch_metadata("orders", Duration::from_secs(1))
+//!             });
+//!             match metadata.await {
+//!                 Ok(Ok(partitions)) if partitions > 0 => Ok(()),
+//!                 Ok(Ok(_)) => Err("kafka: no partitions for orders".to_owned()),
+//!                 Ok(Err(error)) => Err(format!("kafka metadata: {error}")),
+//!                 Err(error) => Err(format!("kafka metadata: {error}")),
+//!             }
+//!         }
+//!     })
+//!     .build();
+//! ```
+//!
+//! What a good check does:
+//!
+//! - **Reuses the application's client**: a clone of its pool, connection manager or
+//!   producer, so it tests what the requests use and opens no connection per run (every
+//!   replica runs it every interval; a connection per run is a handshake, a login and a
+//!   server-side session each time).
+//! - **Is cheap**: a ping, a metadata request, `SELECT 1`; never a query over the data.
+//! - **Lets the engine's timeout cancel it**: stay async so that dropping the future stops
+//!   the work, and set no timeout of its own longer than the engine's (it would never fire).
+//!   Only a blocking call gets a timeout of its own, shorter than the engine's, on
+//!   [`spawn_blocking`](tokio::task::spawn_blocking).
+//! - **Fails with a short reason**: what failed, in a few words (`mongodb ping: connection
+//!   refused`). [`CheckError`] masks passwords in URLs, not whatever else a driver puts in
+//!   its messages: never format the configuration or a connection string into it. Reasons
+//!   show in bodies only where the [details policy](crate::Details) reveals them.
+//! - **Says what it is**: [`Check::component_type`] (`datastore`, `system`) for the IETF
+//!   format, and [`Check::is_remote`] `true` for another host, so the linter warns when it
+//!   would count for liveness.
 
 mod check;
+#[cfg(feature = "disk")]
+mod disk;
 mod error;
 #[cfg(feature = "grpc")]
 mod grpc;
+mod heartbeat;
 #[cfg(feature = "http")]
 mod http;
 mod named;
@@ -37,10 +137,14 @@ mod tcp;
 pub(crate) mod tls;
 
 pub use check::{Check, CheckFuture};
+#[cfg(feature = "disk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "disk")))]
+pub use disk::{DiskCheck, disk};
 pub use error::CheckError;
 #[cfg(feature = "grpc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 pub use grpc::{GrpcCheck, grpc};
+pub use heartbeat::{Beat, HeartbeatCheck, heartbeat};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http::{HttpCheck, http, http_with_client};
