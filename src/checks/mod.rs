@@ -15,6 +15,7 @@
 //! | [`tcp`] | none | a TCP connect to `host:port` |
 //! | [`heartbeat`] | none | beats of a background task, down when none came within the TTL |
 //! | `postgres` | `postgres` | a `sqlx::PgPool`, `SELECT 1` |
+//! | `deadpool_postgres` | `deadpool-postgres` | a `deadpool_postgres::Pool` (tokio-postgres), a `SELECT 1` round trip; `degraded` when every client is in use |
 //! | `redis` | `redis` | a redis-rs connection (multiplexed or manager), `PING` |
 //! | `http` | `http` | a hyper-util client, `GET` answered 2xx |
 //! | `disk` | `disk` | free space on a path's filesystem, at least a given amount |
@@ -118,6 +119,8 @@
 //!   would count for liveness.
 
 mod check;
+#[cfg(feature = "deadpool-postgres")]
+mod deadpool_postgres;
 #[cfg(feature = "disk")]
 mod disk;
 mod error;
@@ -137,6 +140,9 @@ mod tcp;
 pub(crate) mod tls;
 
 pub use check::{Check, CheckFuture};
+#[cfg(feature = "deadpool-postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "deadpool-postgres")))]
+pub use deadpool_postgres::{DeadpoolPostgresCheck, deadpool_postgres};
 #[cfg(feature = "disk")]
 #[cfg_attr(docsrs, doc(cfg(feature = "disk")))]
 pub use disk::{DiskCheck, disk};
