@@ -32,7 +32,8 @@
 //! built-in checks take the application's own client, so the application depends on the
 //! client crate at the major version tower-health builds against: `sqlx` 0.9 (features
 //! `postgres`, `runtime-tokio`) for [`checks::postgres`](checks#built-in-checks), `redis` 1
-//! (features `tokio-comp`, `connection-manager`) for `checks::redis`, `tonic` 0.14 to serve
+//! (features `tokio-comp`, `connection-manager`) for `checks::redis`, `deadpool-postgres`
+//! 0.14 (over `tokio-postgres` 0.7) for `checks::deadpool_postgres`, `tonic` 0.14 to serve
 //! `grpc` (and, with its `transport` feature, the `Channel` `checks::grpc` takes). Each
 //! check's documentation shows how to build its client.
 //!
@@ -101,7 +102,9 @@
 //! when it is too long.
 //!
 //! Built-in checks reuse the application's pool or client (see [`checks`]): `postgres`
-//! over a `sqlx::PgPool` (feature `postgres`), `redis` over a redis-rs connection (feature
+//! over a `sqlx::PgPool` (feature `postgres`), `deadpool_postgres` over a
+//! `deadpool_postgres::Pool` for services on tokio-postgres (feature `deadpool-postgres`;
+//! `degraded` when every client is in use), `redis` over a redis-rs connection (feature
 //! `redis`), `http` over a hyper-util client (feature `http`), `grpc` over a tonic channel,
 //! asking the downstream's `grpc.health.v1` service (feature `grpc`), `tls` watching the
 //! certificate an endpoint presents (feature `tls`), `disk` for free space on a path's
@@ -196,6 +199,7 @@
 //! | feature | enables | on |
 //! |---|---|---|
 //! | `postgres` | `checks::postgres` | sqlx |
+//! | `deadpool-postgres` | `checks::deadpool_postgres`: a `SELECT 1` round trip over a deadpool-postgres pool, `degraded` when the pool is exhausted | deadpool-postgres, tokio-postgres |
 //! | `redis` | `checks::redis` | redis-rs |
 //! | `http` | `checks::http`, `checks::http_with_client` | hyper-util's client |
 //! | `tls` | `checks::tls`: a TLS certificate's expiry (`degraded` within 14 days), its chain against a given root | rustls (ring), x509-parser |
