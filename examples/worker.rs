@@ -55,8 +55,9 @@ async fn run(
     probe_addr: SocketAddr,
     watchdog: Watchdog,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let client = redis;
     let redis = ConnectionManager::new_lazy_with_config(
-        redis,
+        client.clone(),
         ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(Duration::from_secs(3))),
@@ -64,7 +65,10 @@ async fn run(
     let heartbeat = Arc::new(Mutex::new(Instant::now()));
     let beat = heartbeat.clone();
     let health = Health::builder()
-        .check("redis", checks::redis(redis.clone()))
+        .check(
+            "redis",
+            checks::redis(redis.clone()).address(client.get_connection_info()),
+        )
         .check("consumer", move || {
             let since = beat.lock().map(|at| at.elapsed()).unwrap_or(Duration::MAX);
             async move {

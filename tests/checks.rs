@@ -55,12 +55,14 @@ async fn postgres_wrong_password_is_a_clear_failure_without_the_password() {
     let pool = PgPoolOptions::new()
         .acquire_timeout(Duration::from_secs(2))
         .connect_lazy_with(options);
-    let error = checks::postgres(pool).check().await.unwrap_err();
+    let (message, took) = timed_failure(&checks::postgres(pool)).await;
+    eprintln!("postgres, wrong password: failed in {took:?}: {message}");
     assert!(
-        error.message().contains("password authentication failed"),
-        "{error}"
+        message.starts_with("postgres: authentication failed: password authentication failed"),
+        "{message}"
     );
-    assert!(!error.message().contains("not-the-Password-42"), "{error}");
+    assert!(!message.contains("not-the-Password-42"), "{message}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
 #[tokio::test]
@@ -92,9 +94,10 @@ async fn redis_check_over_a_multiplexed_connection() {
 async fn redis_wrong_password_is_a_clear_failure_without_the_password() {
     let redis = Redis::start();
     let url = format!("redis://:Sekret-99@127.0.0.1:{}", redis.port);
-    let error = checks::redis(manager(&url)).check().await.unwrap_err();
-    assert!(!error.message().contains("Sekret-99"), "{error}");
-    assert!(error.message().starts_with("redis: "), "{error}");
+    let (message, took) = timed_failure(&checks::redis(manager(&url))).await;
+    eprintln!("redis, wrong password: failed in {took:?}: {message}");
+    assert_eq!(message, "redis: authentication failed");
+    assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
 #[tokio::test]
@@ -148,4 +151,157 @@ async fn tcp_check_against_real_listeners() {
             .await
             .is_err()
     );
+}
+
+/// Run `check` once, expecting a failure; its message and how long it took.
+async fn timed_failure(check: &impl Check) -> (String, Duration) {
+    let started = std::time::Instant::now();
+    let result = tokio::time::timeout(Duration::from_secs(10), check.check())
+        .await
+        .expect("the check ended within 10 s");
+    let error = result.expect_err("the check failed");
+    (error.message().to_owned(), started.elapsed())
+}
+
+/// A refused connection fails the run within 100 ms with `expected`.
+async fn fails_fast(what: &str, check: &impl Check, expected: &str) {
+    let (message, took) = timed_failure(check).await;
+    eprintln!("{what}: failed in {took:?}: {message}");
+    assert_eq!(message, expected, "{what}");
+    assert!(took < Duration::from_millis(100), "{what} took {took:?}");
+}
+
+#[tokio::test]
+async fn postgres_refused_port_fails_at_once() {
+    let port = free_port();
+    let pool = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_lazy_with(database_options().host("127.0.0.1").port(port));
+    let check = checks::postgres(pool);
+    fails_fast(
+        "postgres, refused port",
+        &check,
+        "postgres: connection refused",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_cut_off_fails_at_once_as_refused() {
+    let mut proxy = Proxy::start(pg_addr()).await;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_lazy_with(database_options().host("127.0.0.1").port(proxy.addr.port()));
+    let check = checks::postgres(pool);
+    check.check().await.expect("through the proxy");
+    proxy.cut();
+    fails_fast("postgres, cut off", &check, "postgres: connection refused").await;
+    fails_fast(
+        "postgres, cut off, again",
+        &check,
+        "postgres: connection refused",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn redis_stopped_fails_at_once_every_run() {
+    let mut redis = Redis::start();
+    let client = redis::Client::open(redis.url()).unwrap();
+    let manager = ConnectionManager::new_lazy_with_config(
+        client.clone(),
+        redis::aio::ConnectionManagerConfig::new(),
+    )
+    .unwrap();
+    let check = checks::redis(manager).address(client.get_connection_info());
+    check.check().await.expect("redis up");
+    redis.stop();
+    for run in 1..=3 {
+        let (message, took) = timed_failure(&check).await;
+        eprintln!("redis stopped, run {run}: failed in {took:?}: {message}");
+        assert!(took < Duration::from_millis(100), "run {run} took {took:?}");
+        // The first run after the stop may see the old connection break instead.
+        if run > 1 {
+            assert_eq!(message, "redis: connection refused");
+        }
+    }
+    redis.restart();
+    recovers(&check, "redis").await;
+}
+
+#[tokio::test]
+async fn redis_refused_port_fails_at_once() {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{}", free_port())).unwrap();
+    let manager = ConnectionManager::new_lazy_with_config(
+        client.clone(),
+        redis::aio::ConnectionManagerConfig::new(),
+    )
+    .unwrap();
+    let check = checks::redis(manager).address(client.get_connection_info());
+    fails_fast("redis, refused port", &check, "redis: connection refused").await;
+}
+
+#[tokio::test]
+async fn http_and_tcp_refused_ports_fail_at_once() {
+    let port = free_port();
+    let http = checks::http(format!("http://127.0.0.1:{port}/").parse().unwrap());
+    let expected = format!("GET http://127.0.0.1:{port}/: connection refused");
+    fails_fast("http, refused port", &http, &expected).await;
+    let tcp = checks::tcp(format!("127.0.0.1:{port}"));
+    let expected = format!("connect 127.0.0.1:{port}: connection refused");
+    fails_fast("tcp, refused port", &tcp, &expected).await;
+}
+
+#[tokio::test]
+async fn a_stopped_redis_is_down_after_two_intervals_not_two_timeouts() {
+    use tower_health::{ComponentStatus, Health, NamedCheck};
+    let mut redis = Redis::start();
+    let client = redis::Client::open(redis.url()).unwrap();
+    let manager = ConnectionManager::new_lazy_with_config(
+        client.clone(),
+        redis::aio::ConnectionManagerConfig::new(),
+    )
+    .unwrap();
+    let check = checks::redis(manager).address(client.get_connection_info());
+    let health = Health::builder()
+        .add_check(
+            NamedCheck::new("redis", check)
+                .failure_threshold(2)
+                .interval(Duration::from_millis(500))
+                .timeout(Duration::from_secs(2)),
+        )
+        .build();
+    health.start_checks();
+    let mut changes = health.subscribe();
+    let status = |s: &tower_health::Snapshot| s.component("redis").unwrap().status();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        changes.wait_for(|s| status(s).is_up()),
+    )
+    .await
+    .expect("redis up")
+    .expect("snapshots published");
+
+    let stopped = std::time::Instant::now();
+    redis.stop();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        changes.wait_for(|s| status(s) == ComponentStatus::Down),
+    )
+    .await
+    .expect("redis down")
+    .expect("snapshots published");
+    let took = stopped.elapsed();
+    let snapshot = health.snapshot();
+    let error = snapshot
+        .component("redis")
+        .unwrap()
+        .error()
+        .map(str::to_owned);
+    eprintln!("redis stopped: down after {took:?}: {error:?}");
+    assert_eq!(error.as_deref(), Some("redis: connection refused"));
+    // Two runs one interval apart, each failing in ~20 ms (1.08 s measured; 3.0 s before,
+    // the second run ending at the 2 s timeout).
+    assert!(took < Duration::from_millis(1500), "{took:?}");
 }

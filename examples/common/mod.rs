@@ -282,14 +282,16 @@ pub(crate) fn dependency_checks(
     }
     if let Some(client) = redis {
         let manager = ConnectionManager::new_lazy_with_config(
-            client,
+            client.clone(),
             ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(attempt_timeout))
                 .set_response_timeout(Some(attempt_timeout))
                 .set_number_of_retries(1),
         )
         .map_err(|error| format!("REDIS_URL is not valid: {error}"))?;
-        builder = builder.add_check(named("redis", checks::redis(manager), marks));
+        // Its address, so a stopped Redis fails each run at once as `connection refused`.
+        let redis_check = checks::redis(manager).address(client.get_connection_info());
+        builder = builder.add_check(named("redis", redis_check, marks));
     }
     Ok(builder)
 }

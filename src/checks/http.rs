@@ -55,7 +55,7 @@ where
                 .client
                 .get(self.uri.clone())
                 .await
-                .map_err(|error| CheckError::new(format!("GET {uri}: {error}")))?;
+                .map_err(|error| describe(&uri, error))?;
             let status = response.status();
             if status.is_success() {
                 Ok(())
@@ -64,4 +64,20 @@ where
             }
         })
     }
+}
+
+/// A short reason: `connection refused` when that is what the connect met, else the client's
+/// error with its sources.
+fn describe(uri: &str, error: hyper_util::client::legacy::Error) -> CheckError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return CheckError::new(format!("GET {uri}: connection refused"));
+        }
+        source = cause.source();
+    }
+    let message = CheckError::new(error).into_message();
+    CheckError::new(format!("GET {uri}: {message}"))
 }

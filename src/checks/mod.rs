@@ -135,6 +135,8 @@ mod postgres;
 pub(crate) mod redact;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(any(feature = "postgres", feature = "redis"))]
+mod refused;
 mod tcp;
 #[cfg(feature = "tls")]
 pub(crate) mod tls;

@@ -36,7 +36,14 @@ impl Check for TcpCheck {
             tokio::net::TcpStream::connect(self.address.as_str())
                 .await
                 .map(drop)
-                .map_err(|error| CheckError::new(format!("connect {}: {error}", self.address)))
+                .map_err(|error| {
+                    let address = &self.address;
+                    if error.kind() == std::io::ErrorKind::ConnectionRefused {
+                        CheckError::new(format!("connect {address}: connection refused"))
+                    } else {
+                        CheckError::new(format!("connect {address}: {error}"))
+                    }
+                })
         })
     }
 }
