@@ -5,23 +5,11 @@ mod common;
 use std::time::Duration;
 
 use common::deps::{Blackhole, Proxy, Redis, database_options, free_port, pg_addr, redis_manager};
+use common::health::recovers;
 use common::serve::serve_axum;
 use redis::aio::ConnectionManager;
 use sqlx::postgres::PgPoolOptions;
 use tower_health::{Check, checks};
-
-/// Run `check` until it passes again, for at most about five seconds.
-async fn recovers(check: &impl Check, what: &str) {
-    let mut last = None;
-    for _ in 0..50 {
-        match check.check().await {
-            Ok(()) => return,
-            Err(error) => last = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{what} check never recovered: {last:?}");
-}
 
 fn manager(url: &str) -> ConnectionManager {
     redis_manager(url, Duration::from_secs(1), 1)

@@ -5,6 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::deps::{Proxy, database_url, free_port, pg_addr};
+use common::health::recovers;
 use deadpool_postgres::{Manager, Pool};
 use tokio_postgres::NoTls;
 use tower_health::{Check, checks};
@@ -122,13 +123,5 @@ async fn follows_the_database_through_a_cut() {
     assert_eq!(error.message(), "connection refused");
 
     proxy.restore().await;
-    let mut last = None;
-    for _ in 0..50 {
-        match check.check().await {
-            Ok(()) => return,
-            Err(error) => last = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("deadpool check never recovered: {last:?}");
+    recovers(&check, "deadpool").await;
 }

@@ -45,3 +45,16 @@ pub async fn started_with_results(builder: HealthBuilder) -> Health {
     settled(&health).await;
     health
 }
+
+/// Run `check` until it passes again, for at most about five seconds.
+pub async fn recovers(check: &impl Check, what: &str) {
+    let mut last = None;
+    for _ in 0..50 {
+        match check.check().await {
+            Ok(()) => return,
+            Err(error) => last = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} check never recovered: {last:?}");
+}

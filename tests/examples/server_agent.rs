@@ -7,11 +7,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use http::{Method, StatusCode};
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::common::NO_HANG;
+use crate::common::agent;
 use crate::common::client::{send, wait_for_status};
 use crate::common::examples::{Example, run_to_exit};
 use crate::common::haproxy::HaProxy;
@@ -20,38 +18,9 @@ use crate::common::serve::{counting_app, serve_axum};
 
 const TOKEN: &[(&str, &str)] = &[("authorization", "Bearer dev-token")];
 
-/// The one line the agent writes on a new connection.
-async fn agent_line(agent: SocketAddr) -> String {
-    let read = async {
-        let mut stream = TcpStream::connect(agent)
-            .await
-            .expect("connect to the agent");
-        let mut line = String::new();
-        stream
-            .read_to_string(&mut line)
-            .await
-            .expect("read the agent's line");
-        line
-    };
-    tokio::time::timeout(NO_HANG, read)
-        .await
-        .expect("the agent hung")
-}
-
-/// Ask the agent until it says `expected`, for at most [`NO_HANG`].
+/// Ask the agent until it says exactly `expected`, for at most `NO_HANG`.
 async fn wait_for_line(agent: SocketAddr, expected: &str) {
-    let deadline = Instant::now() + NO_HANG;
-    loop {
-        let line = agent_line(agent).await;
-        if line == expected {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the agent never said {expected:?}; last {line:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    agent::wait_for_line(agent, |line| line == expected).await;
 }
 
 #[tokio::test]
