@@ -28,10 +28,11 @@
 //! cargo add tower-health --features postgres,redis   # the integrations you use, see below
 //! ```
 //!
-//! Minimum Rust version 1.88; with the `postgres` feature 1.94 (sqlx 0.9's own). The
-//! built-in checks take the application's own client, so the application depends on the
-//! client crate at the major version tower-health builds against: `sqlx` 0.9 (features
-//! `postgres`, `runtime-tokio`) for [`checks::postgres`](checks#built-in-checks), `redis` 1
+//! Minimum Rust version 1.88; with the `postgres`, `mysql` or `sqlite` feature 1.94 (sqlx
+//! 0.9's own). The built-in checks take the application's own client, so the application
+//! depends on the client crate at the major version tower-health builds against: `sqlx` 0.9
+//! (features `runtime-tokio` and the database's: `postgres`, `mysql`, `sqlite`) for
+//! [`checks::postgres`](checks#built-in-checks), `checks::mysql` and `checks::sqlite`, `redis` 1
 //! (features `tokio-comp`, `connection-manager`) for `checks::redis`, `deadpool-postgres`
 //! 0.14 (over `tokio-postgres` 0.7) for `checks::deadpool_postgres`, `tonic` 0.14 to serve
 //! `grpc` (and, with its `transport` feature, the `Channel` `checks::grpc` takes). Each
@@ -198,7 +199,9 @@
 //!
 //! | feature | enables | on |
 //! |---|---|---|
-//! | `postgres` | `checks::postgres` | sqlx |
+//! | `postgres` | `checks::postgres`: a pooled connection pinged, `degraded` when the pool is exhausted | sqlx |
+//! | `mysql` | `checks::mysql`: the same for MySQL and MariaDB (one implementation, `checks::SqlxCheck`) | sqlx |
+//! | `sqlite` | `checks::sqlite`: the same for SQLite | sqlx (bundled SQLite) |
 //! | `deadpool-postgres` | `checks::deadpool_postgres`: a `SELECT 1` round trip over a deadpool-postgres pool, `degraded` when the pool is exhausted | deadpool-postgres, tokio-postgres |
 //! | `redis` | `checks::redis` | redis-rs |
 //! | `http` | `checks::http`, `checks::http_with_client` | hyper-util's client |
