@@ -31,8 +31,14 @@
 //! | `OVERLOAD_AFTER_MS` | unset | with `PROBE_ADDR`: the watchdog fails readiness (component `overload`) while heartbeats run this late (at least 20, under `STALL_AFTER_MS`); unset: off |
 //! | `API_TOKEN` | `dev-token` | bearer token for `/api/*` and `/admin/*` |
 //! | `STARTUP_DELAY_MS` | `0` | simulated warm-up before the service marks itself started |
-//! | `DATABASE_URL` | unset | PostgreSQL URL; adds a critical `database` check |
+//! | `DATABASE_URL` | unset | adds a critical `database` check; the scheme picks the driver: `postgres://` (or `postgresql://`), `mysql://` or `mariadb://`, `sqlite://` (e.g. `sqlite://data.db?mode=rwc`) |
 //! | `REDIS_URL` | unset | Redis URL; adds a critical `redis` check |
+//! | `UPSTREAM_GRPC_URL` | unset | a downstream gRPC server (`http://host:port`); adds a critical `upstream` check asking its standard health service |
+//! | `TLS_CHECK` | unset | `host:port` of a TLS endpoint; adds a non-critical `certificate` check on the certificate it presents: `degraded` within `TLS_WARN_DAYS` of expiry, down once expired or when the handshake fails |
+//! | `TLS_WARN_DAYS` | `14` | with `TLS_CHECK`: the warning window before expiry, in days |
+//! | `TLS_CA` | unset | with `TLS_CHECK`: a PEM root to verify the chain and the name against (a failure there is down); unset: the dates only |
+//! | `DISK_MIN_FREE_MB` | unset | adds a non-critical `disk` check: the working directory's filesystem has at least this many MiB available |
+//! | `JOBS_TTL_MS` | unset | starts a background job loop beating a critical `jobs` heartbeat with this TTL (a beat every quarter of it); `POST /admin/jobs/stop` and `/admin/jobs/start` stop and restart the loop |
 //! | `CHECK_INTERVAL_MS` | `5000` | how often each check runs |
 //! | `CHECK_TIMEOUT_MS` | `2000` | how long a check may take before it counts as failed |
 //! | `SHUTDOWN_DELAY_MS` | `5000` | on SIGTERM/Ctrl-C: how long to keep serving with readiness 503 before stopping |
@@ -80,6 +86,7 @@
 //! | `GET /api/work?ms=N` | yes | N ms of CPU work on its runtime worker, never yielding: a stand-in for CPU-heavy handlers |
 //! | `GET /api/block?ms=N` | yes | blocks its runtime worker N ms with a synchronous sleep: the bug of blocking calls in async code |
 //! | `POST /admin/unready`, `/admin/ready` | yes | hold readiness out, bring it back |
+//! | `POST /admin/jobs/stop`, `/admin/jobs/start` | yes | stop the job loop (`jobs` goes down after its TTL), start it again (`204`; `409` when already so; `404` without `JOBS_TTL_MS`) |
 //!
 //! The `ms` of `/api/work` and `/api/block` is required, a whole number from 0 to 60000, and
 //! the `fail` of `/api/flaky` a number from 0 to 1; anything else is answered `400` with the
@@ -103,10 +110,11 @@ use axum::extract::Query;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router, ServiceExt};
+use common::dependencies::Dependencies;
+use common::jobs::Jobs;
 use common::{CheckMark, PeerList};
 use http::{Request, Response, StatusCode, header};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sqlx::postgres::PgConnectOptions;
 use tower::ServiceBuilder;
 use tower_health::fleet::Peers;
 use tower_health::lint::{Deployment, ProbeSettings};
@@ -122,8 +130,8 @@ struct Config {
     watchdog: Watchdog,
     api_token: String,
     startup_delay: Duration,
-    database: Option<PgConnectOptions>,
-    redis: Option<redis::Client>,
+    /// `DATABASE_URL`, `REDIS_URL`, `UPSTREAM_GRPC_URL`, `TLS_CHECK`, … : a check each.
+    dependencies: Dependencies,
     check_interval: Duration,
     check_timeout: Duration,
     shutdown_delay: Duration,
@@ -147,8 +155,7 @@ impl Config {
             watchdog: common::watchdog_from_env()?,
             api_token: common::secret_or("API_TOKEN", "dev-token"),
             startup_delay: Duration::from_millis(common::env_or("STARTUP_DELAY_MS", 0u64)?),
-            database: common::database_from_env()?,
-            redis: common::redis_from_env()?,
+            dependencies: Dependencies::from_env()?,
             check_interval: Duration::from_millis(common::env_or("CHECK_INTERVAL_MS", 5000u64)?),
             check_timeout: Duration::from_millis(common::env_or("CHECK_TIMEOUT_MS", 2000u64)?),
             shutdown_delay: Duration::from_millis(common::env_or("SHUTDOWN_DELAY_MS", 5000u64)?),
@@ -186,15 +193,16 @@ async fn main() -> ExitCode {
     let Ok(metrics) = install_metrics().inspect_err(common::print_error) else {
         return ExitCode::FAILURE;
     };
-    let Ok(health) = health(&config).inspect_err(common::print_error) else {
+    let Ok((health, jobs)) = health(&config).inspect_err(common::print_error) else {
         return ExitCode::from(2);
     };
-    common::exit_code(run(config, health, metrics).await)
+    common::exit_code(run(config, health, jobs, metrics).await)
 }
 
 /// The health handle: a check per configured dependency (report-only, shared where asked),
-/// the traffic observed, the peers, the groups, the details policy.
-fn health(config: &Config) -> Result<Health, String> {
+/// the traffic observed, the peers, the groups, the details policy; and the job loop when
+/// `JOBS_TTL_MS` asks for one.
+fn health(config: &Config) -> Result<(Health, Option<Jobs>), String> {
     let builder = Health::builder()
         .interval(config.check_interval)
         .timeout(config.check_timeout)
@@ -203,28 +211,27 @@ fn health(config: &Config) -> Result<Health, String> {
         Some(rules) => builder.traffic(rules.clone()),
         None => builder,
     };
-    // Pools are created lazily: an unreachable dependency is a failing check, not a crash.
-    let builder = common::dependency_checks(
-        builder,
-        config.database.clone(),
-        config.redis.clone(),
-        config.check_timeout,
-        &config.marks,
-    )?;
+    // Clients are made lazily: an unreachable dependency is a failing check, not a crash.
+    let (builder, jobs) =
+        config
+            .dependencies
+            .checks(builder, config.check_timeout, &config.marks)?;
     let builder = match &config.peers {
         Some(PeerList(peers)) => builder.peers(Peers::new(peers.iter().cloned())),
         None => builder,
     };
     let groups = config.groups.iter().cloned();
     let builder = groups.fold(builder, |builder, group| builder.group(group));
-    builder
+    let health = builder
         .try_build()
-        .map_err(|error| format!("HEALTH_GROUPS is not valid: {error}"))
+        .map_err(|error| format!("HEALTH_GROUPS is not valid: {error}"))?;
+    Ok((health, jobs))
 }
 
 async fn run(
     config: Config,
     health: Health,
+    jobs: Option<Jobs>,
     metrics: PrometheusHandle,
 ) -> Result<(), Box<dyn std::error::Error>> {
     // Warn at start when this configuration does not fit the shipped manifests, and say how
@@ -237,7 +244,10 @@ async fn run(
         tracing::info!("health: {time}");
     }
     health.start_checks();
-    let app = app(health.clone(), &config.api_token, metrics.clone());
+    if let Some(jobs) = &jobs {
+        jobs.start();
+    }
+    let app = app(health.clone(), jobs, &config.api_token, metrics.clone());
 
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
@@ -359,6 +369,7 @@ fn kubernetes_manifest() -> Deployment {
 /// forwarded request less than `Router::layer`, which wraps each route on its own).
 fn app(
     health: Health,
+    jobs: Option<Jobs>,
     api_token: &str,
     metrics: PrometheusHandle,
 ) -> impl tower::Service<Request<Body>, Response = Response<Body>, Error = Infallible, Future: Send>
@@ -373,7 +384,10 @@ fn app(
         .route("/api/block", get(common::load::block))
         .route("/admin/unready", post(unready))
         .route("/admin/ready", post(ready))
-        .route_layer(ValidateRequestHeaderLayer::custom(bearer(api_token)));
+        .route("/admin/jobs/stop", post(common::jobs::stop))
+        .route("/admin/jobs/start", post(common::jobs::start))
+        .route_layer(ValidateRequestHeaderLayer::custom(bearer(api_token)))
+        .layer(Extension(jobs));
     let router = Router::new()
         .route("/", get(|| async { "tower-health reference server\n" }))
         // Reads what the recorder holds: a scrape never runs a check.

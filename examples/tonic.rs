@@ -31,7 +31,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sqlx::postgres::PgConnectOptions;
+use common::dependencies::Dependencies;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tower_health::{Health, HealthLayer};
@@ -41,8 +41,7 @@ const FINISH_TIMEOUT: Duration = Duration::from_secs(5);
 
 struct Config {
     listen_addr: SocketAddr,
-    database: Option<PgConnectOptions>,
-    redis: Option<redis::Client>,
+    dependencies: Dependencies,
     check_interval: Duration,
     check_timeout: Duration,
     shutdown_delay: Duration,
@@ -53,8 +52,7 @@ impl Config {
         println!("tower-health tonic example, configuration:");
         Ok(Config {
             listen_addr: common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 50051)))?,
-            database: common::database_from_env()?,
-            redis: common::redis_from_env()?,
+            dependencies: Dependencies::from_env()?,
             check_interval: Duration::from_millis(common::env_or("CHECK_INTERVAL_MS", 5000u64)?),
             check_timeout: Duration::from_millis(common::env_or("CHECK_TIMEOUT_MS", 2000u64)?),
             shutdown_delay: Duration::from_millis(common::env_or("SHUTDOWN_DELAY_MS", 5000u64)?),
@@ -78,14 +76,13 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let builder = Health::builder()
         .interval(config.check_interval)
         .timeout(config.check_timeout);
-    let health = common::dependency_checks(
-        builder,
-        config.database,
-        config.redis,
-        config.check_timeout,
-        &[],
-    )?
-    .build();
+    let (builder, jobs) = config
+        .dependencies
+        .checks(builder, config.check_timeout, &[])?;
+    let health = builder.build();
+    if let Some(jobs) = &jobs {
+        jobs.start();
+    }
     health.start_checks();
     // `""` follows readiness, `database` and `redis` their checks; all NOT_SERVING on drain.
     let grpc_health = tower_health::grpc::health_service(&health).await;

@@ -39,7 +39,7 @@ async fn main() -> ExitCode {
     common::log_to_stdout();
     println!("tower-health worker example, configuration:");
     let config = (|| {
-        let redis = common::redis_from_env()?.ok_or("REDIS_URL is required")?;
+        let redis = common::dependencies::redis_from_env()?.ok_or("REDIS_URL is required")?;
         let probes = common::env_or("PROBE_ADDR", SocketAddr::from(([127, 0, 0, 1], 9090)))?;
         let stall_after = Duration::from_millis(common::env_or("STALL_AFTER_MS", 10_000u64)?);
         Ok::<_, String>((redis, probes, Watchdog::new().stall_after(stall_after)))

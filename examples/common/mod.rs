@@ -9,14 +9,18 @@ use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tower_health::{Check, Group, HealthBuilder, NamedCheck, Traffic, Watchdog, checks};
+use tower_health::{Group, NamedCheck, Traffic, Watchdog};
 
 /// HAProxy's agent check: `AGENT_ADDR`, `AGENT_CAPACITY`.
 pub(crate) mod agent;
+/// `DATABASE_URL`: its scheme picks the driver.
+pub(crate) mod database;
+/// The dependencies configured in the environment, each a check.
+pub(crate) mod dependencies;
 /// The demo route that fails on purpose: `GET /api/flaky?fail=F`.
 pub(crate) mod flaky;
+/// `JOBS_TTL_MS`: a background job loop beating the `jobs` heartbeat.
+pub(crate) mod jobs;
 /// The demo routes that load the runtime: CPU work, a blocking call.
 pub(crate) mod load;
 /// Traffic observation from the environment: `TRAFFIC` and its tuning.
@@ -131,46 +135,8 @@ pub(crate) fn watchdog_from_env() -> Result<Watchdog, String> {
     })
 }
 
-/// `DATABASE_URL`, parsed; printed without its password. A URL that cannot be parsed is an
-/// error (start-up stops); an unreachable server is a failing check later.
-pub(crate) fn database_from_env() -> Result<Option<PgConnectOptions>, String> {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        println!("  DATABASE_URL=(unset: no database check)");
-        return Ok(None);
-    };
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(
-            "DATABASE_URL is not valid: it must start with postgres:// or postgresql://".into(),
-        );
-    }
-    let options = PgConnectOptions::from_str(&url)
-        .map_err(|error| format!("DATABASE_URL is not valid: {error}"))?;
-    println!(
-        "  DATABASE_URL=postgres://{}@{}:{}/{}{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or(""),
-        password_note(&url),
-    );
-    Ok(Some(options))
-}
-
-/// `REDIS_URL`, parsed; printed without its password.
-pub(crate) fn redis_from_env() -> Result<Option<redis::Client>, String> {
-    let Ok(url) = std::env::var("REDIS_URL") else {
-        println!("  REDIS_URL=(unset: no redis check)");
-        return Ok(None);
-    };
-    let note = password_note(&url);
-    let client =
-        redis::Client::open(url).map_err(|error| format!("REDIS_URL is not valid: {error}"))?;
-    println!("  REDIS_URL={}{note}", client.get_connection_info().addr());
-    Ok(Some(client))
-}
-
 /// What to say after a URL printed without its password: that it had one, or nothing.
-fn password_note(url: &str) -> &'static str {
+pub(crate) fn password_note(url: &str) -> &'static str {
     let authority = url.split_once("://").map_or("", |(_, rest)| {
         rest.split(['/', '?', '#']).next().unwrap_or("")
     });
@@ -187,16 +153,16 @@ fn password_note(url: &str) -> &'static str {
 /// Checks named in a variable, comma-separated (`REPORT_ONLY_CHECKS=redis`), and what being
 /// named there makes of a check (report-only, shared) and of the `traffic` component.
 pub(crate) struct CheckMark {
-    variable: &'static str,
-    names: Vec<String>,
-    mark: fn(NamedCheck) -> NamedCheck,
+    pub(crate) variable: &'static str,
+    pub(crate) names: Vec<String>,
+    pub(crate) mark: fn(NamedCheck) -> NamedCheck,
     /// What being named there makes of the traffic component; `None`: it may not be named.
-    traffic: Option<fn(Traffic) -> Traffic>,
+    pub(crate) traffic: Option<fn(Traffic) -> Traffic>,
 }
 
 impl CheckMark {
     /// The check names in `variable` (see [`names_from_env`]), each check named there made
-    /// into `mark(check)` by [`dependency_checks`]. The traffic component may not be named
+    /// into `mark(check)` by [`Dependencies::checks`](dependencies::Dependencies::checks). The traffic component may not be named
     /// there unless [`traffic`](CheckMark::traffic) says what it makes of it.
     pub(crate) fn from_env(
         variable: &'static str,
@@ -218,92 +184,17 @@ impl CheckMark {
         self
     }
 
-    fn names(&self, name: &str) -> bool {
+    pub(crate) fn covers(&self, name: &str) -> bool {
         self.names.iter().any(|named| named == name)
     }
 
     /// Whether it names `name`, which it then no longer does: for a component marked
-    /// elsewhere than in [`dependency_checks`].
+    /// elsewhere than in [`Dependencies::checks`](dependencies::Dependencies::checks).
     fn take(&mut self, name: &str) -> bool {
         let before = self.names.len();
         self.names.retain(|named| named != name);
         self.names.len() != before
     }
-}
-
-/// Add the critical `database` and `redis` checks for the dependencies that are configured.
-///
-/// Pools are created lazily: an unreachable dependency is a failing check, not a crash. Each
-/// connection attempt gives up a little before the check timeout, so the log names the
-/// dependency's own error ("connection refused") rather than the engine's timeout.
-///
-/// Each check named by one of `marks` is marked so (report-only, shared). A name there that
-/// is no check at all is an error naming the variable and the name; a dependency that is not
-/// configured (its URL unset) is noted and ignored, so one manifest serves environments
-/// with and without it. `traffic` is not seen here: [`traffic::from_env`] takes it out of the
-/// marks first.
-pub(crate) fn dependency_checks(
-    mut builder: HealthBuilder,
-    database: Option<PgConnectOptions>,
-    redis: Option<redis::Client>,
-    check_timeout: Duration,
-    marks: &[CheckMark],
-) -> Result<HealthBuilder, String> {
-    let configured = [("database", database.is_some()), ("redis", redis.is_some())];
-    for mark in marks {
-        for name in &mark.names {
-            match configured.iter().find(|(known, _)| known == name) {
-                None => {
-                    let known = match mark.traffic {
-                        Some(_) => "database, redis, traffic",
-                        None => "database, redis",
-                    };
-                    return Err(format!(
-                        "{} is not valid: {name:?} is not a check ({known})",
-                        mark.variable
-                    ));
-                }
-                // One manifest for every environment: a dependency left out there is fine.
-                Some((_, false)) => println!(
-                    "  note: {} names {name}, which is not configured: ignored",
-                    mark.variable
-                ),
-                Some((_, true)) => {}
-            }
-        }
-    }
-    let attempt_timeout = check_timeout.mul_f64(0.8);
-    if let Some(options) = database {
-        let pool = PgPoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(attempt_timeout)
-            .connect_lazy_with(options);
-        builder = builder.add_check(named("database", checks::postgres(pool), marks));
-    }
-    if let Some(client) = redis {
-        let manager = ConnectionManager::new_lazy_with_config(
-            client.clone(),
-            ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(attempt_timeout))
-                .set_response_timeout(Some(attempt_timeout))
-                .set_number_of_retries(1),
-        )
-        .map_err(|error| format!("REDIS_URL is not valid: {error}"))?;
-        // Its address, so a stopped Redis fails each run at once as `connection refused`.
-        let redis_check = checks::redis(manager).address(client.get_connection_info());
-        builder = builder.add_check(named("redis", redis_check, marks));
-    }
-    Ok(builder)
-}
-
-/// The check `name`, marked by each of `marks` that names it.
-fn named(name: &str, check: impl Check, marks: &[CheckMark]) -> NamedCheck {
-    marks
-        .iter()
-        .filter(|mark| mark.names(name))
-        .fold(NamedCheck::new(name, check), |check, mark| {
-            (mark.mark)(check)
-        })
 }
 
 /// The value of `name` when set and not blank; otherwise prints that it is unset.

@@ -51,7 +51,7 @@ impl Display for Switch {
 /// The tuning variables are checked in any case; set while `TRAFFIC` is not on, each is
 /// noted as ignored, and so is `traffic` in a mark that may name it. A mark that may not
 /// (`REPORT_ONLY_CHECKS`: `TRAFFIC_PROBES` says what it counts for) is an error. `traffic`
-/// is taken out of every mark, so [`dependency_checks`](super::dependency_checks) never
+/// is taken out of every mark, so [`Dependencies::checks`](super::dependencies::Dependencies::checks) never
 /// sees it.
 pub(crate) fn from_env(watchdog: bool, marks: &mut [CheckMark]) -> Result<Option<Traffic>, String> {
     let switch = parse_env::<Switch>("TRAFFIC")?;

@@ -83,6 +83,18 @@ impl NamedCheck {
         }
     }
 
+    /// The name it is registered under.
+    ///
+    /// ```
+    /// use tower_health::NamedCheck;
+    ///
+    /// let check = NamedCheck::new("cache", || async { Ok::<(), String>(()) });
+    /// assert_eq!(check.name(), "cache");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// What the dependency is in the IETF health+json format (`componentType`), instead of
     /// what the check says (`component` for closures).
     pub fn component_type(mut self, component_type: impl Into<String>) -> Self {

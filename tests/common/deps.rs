@@ -51,13 +51,23 @@ pub fn pg_addr() -> SocketAddr {
 
 /// [`database_url`] with `proxy` in place of the database's address.
 pub fn database_url_through(proxy: &Proxy) -> String {
-    let url = database_url();
-    let (scheme_and_user, rest) = url.rsplit_once('@').expect("database URL with user");
-    let path = rest
-        .split_once('/')
-        .map(|(_, path)| path)
-        .unwrap_or("postgres");
+    url_through(&database_url(), proxy)
+}
+
+/// `url` (`scheme://user:password@host:port/path`) with `proxy` in place of its address.
+pub fn url_through(url: &str, proxy: &Proxy) -> String {
+    let (scheme_and_user, rest) = url.rsplit_once('@').expect("a URL with a user");
+    let path = rest.split_once('/').map_or("", |(_, path)| path);
     format!("{scheme_and_user}@{}/{path}", proxy.addr)
+}
+
+/// The address of the server `url` (`scheme://user:password@host:port/path`) names.
+pub fn url_addr(url: &str) -> SocketAddr {
+    let (_, rest) = url.rsplit_once('@').expect("a URL with a user");
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    authority
+        .parse()
+        .expect("the server must be on an IP address and port")
 }
 
 /// A free port on 127.0.0.1 (bound and released).

@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::StatusCode;
 
 use super::NO_HANG;
-use super::client::{fetch, wait_for_status};
+use super::client::{Reply, fetch, wait_for_status};
 
 /// A process started from one of the crate's examples, killed when dropped.
 pub struct Example {
@@ -170,4 +170,36 @@ pub async fn answers_probes(name: &str) {
     assert_eq!(live.status, StatusCode::OK, "{name}");
     assert_eq!(live.header("cache-control"), "no-store");
     wait_for_status(example.addr, "/readyz", StatusCode::OK).await;
+}
+
+/// Ask `/readyz` on `addr` until `done` holds, for at most [`NO_HANG`], liveness 200 at
+/// every step; the reply that did.
+pub async fn readiness_until(addr: SocketAddr, what: &str, done: impl Fn(&Reply) -> bool) -> Reply {
+    let deadline = Instant::now() + NO_HANG;
+    loop {
+        assert_eq!(
+            fetch(addr, "/healthz").await.status,
+            StatusCode::OK,
+            "liveness flapped"
+        );
+        let ready = fetch(addr, "/readyz").await;
+        if done(&ready) {
+            return ready;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {what}; last: {} {}",
+            ready.status,
+            ready.text()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The status of check `name` in a JSON reply, or `missing`.
+pub fn check_status(reply: &Reply, name: &str) -> String {
+    reply.json()["checks"][name]["status"]
+        .as_str()
+        .unwrap_or("missing")
+        .to_owned()
 }

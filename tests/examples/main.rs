@@ -8,6 +8,9 @@
 //! - `server_composition`: its `HEALTH_GROUPS` and `REPORT_ONLY_CHECKS`, with real PostgreSQL
 //!   and Redis;
 //! - `server_dependencies`: the same with real PostgreSQL and Redis going away and back;
+//! - `server_checks`: the catalogue's checks through its environment: MariaDB and SQLite
+//!   through `DATABASE_URL`, a gRPC upstream draining, a certificate near expiry, disk space,
+//!   the job loop's heartbeat stopped and started, settings refused with exit 2;
 //! - `server_fleet`: its `SHARED_CHECKS` and `PEERS`: three servers sharing one Redis, each
 //!   through a proxy of its own; a lone outage fails readiness, a fleet-wide one holds it;
 //! - `server_metrics`: its `GET /metrics`;
@@ -37,6 +40,7 @@ mod hyper;
 mod minimal;
 mod server;
 mod server_agent;
+mod server_checks;
 mod server_composition;
 mod server_dependencies;
 mod server_fleet;

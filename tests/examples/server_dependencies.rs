@@ -1,47 +1,16 @@
 //! `examples/server.rs` with real PostgreSQL and Redis dependencies: dependencies going
 //! away and coming back without a restart of the service, bad URLs and credentials.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use http::{Method, StatusCode};
 
 use crate::common::NO_HANG;
-use crate::common::client::{Reply, fetch, send};
+use crate::common::client::{fetch, send};
 use crate::common::deps::{Proxy, Redis, database_url, database_url_through, free_port, pg_addr};
-use crate::common::examples::{Example, example_binary};
+use crate::common::examples::{Example, check_status, readiness_until, run_to_exit};
 
 const FAST_CHECKS: [(&str, &str); 2] = [("CHECK_INTERVAL_MS", "100"), ("CHECK_TIMEOUT_MS", "500")];
-
-/// Poll `/readyz` until `done` holds, asserting `/healthz` is 200 at every step.
-async fn readiness_until(addr: SocketAddr, what: &str, done: impl Fn(&Reply) -> bool) -> Reply {
-    let deadline = Instant::now() + NO_HANG;
-    loop {
-        assert_eq!(
-            fetch(addr, "/healthz").await.status,
-            StatusCode::OK,
-            "liveness flapped"
-        );
-        let ready = fetch(addr, "/readyz").await;
-        if done(&ready) {
-            return ready;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never {what}; last: {} {}",
-            ready.status,
-            ready.text()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn check_status(reply: &Reply, name: &str) -> String {
-    reply.json()["checks"][name]["status"]
-        .as_str()
-        .unwrap_or("missing")
-        .to_owned()
-}
 
 #[tokio::test]
 async fn stop_redis_then_start_it_again() {
@@ -153,15 +122,12 @@ async fn misconfigured_dependencies_are_failing_checks_not_crashes() {
 #[test]
 fn unparseable_urls_stop_start_up() {
     for (name, value) in [
-        ("DATABASE_URL", "mysql://nope"),
+        ("DATABASE_URL", "oracle://app@db/app"),
         ("DATABASE_URL", "postgres://a:b@host:notaport/db"),
+        ("DATABASE_URL", "mysql://a:b@host:notaport/db"),
         ("REDIS_URL", "not a url"),
     ] {
-        let output = std::process::Command::new(example_binary("server"))
-            .env("LISTEN_ADDR", "127.0.0.1:0")
-            .env(name, value)
-            .output()
-            .unwrap();
+        let output = run_to_exit("server", &[(name, value)]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{name}={value}: {stderr}");
         assert!(stderr.contains(&format!("{name} is not valid")), "{stderr}");

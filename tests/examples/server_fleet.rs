@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use http::StatusCode;
 
 use crate::common::NO_HANG;
-use crate::common::client::{Reply, fetch, wait_for_status};
+use crate::common::client::{fetch, wait_for_status};
 use crate::common::deps::{Proxy, Redis, free_port};
-use crate::common::examples::{Example, run_to_exit};
+use crate::common::examples::{Example, readiness_until, run_to_exit};
 use crate::common::prometheus::Exposition;
 use crate::server_metrics::scrape;
 
@@ -69,26 +69,6 @@ async fn fleet(redis: &Redis) -> Vec<Replica> {
 
 fn redis_addr(redis: &Redis) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], redis.port))
-}
-
-/// Ask `/readyz` on `addr` until `done` holds, for at most [`NO_HANG`], liveness 200 at
-/// every step; the reply that did.
-async fn readiness_until(addr: SocketAddr, what: &str, done: impl Fn(&Reply) -> bool) -> Reply {
-    let deadline = Instant::now() + NO_HANG;
-    loop {
-        assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
-        let ready = fetch(addr, "/readyz").await;
-        if done(&ready) {
-            return ready;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never {what}; last: {} {}",
-            ready.status,
-            ready.text()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The `fleet` note of the redis check in `/health`, or `""`.
