@@ -130,6 +130,8 @@ mod heartbeat;
 #[cfg(feature = "http")]
 mod http;
 mod named;
+#[cfg(feature = "nats")]
+mod nats;
 #[cfg(feature = "postgres")]
 mod postgres;
 pub(crate) mod redact;
@@ -157,6 +159,9 @@ pub use heartbeat::{Beat, HeartbeatCheck, heartbeat};
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http::{HttpCheck, http, http_with_client};
 pub use named::NamedCheck;
+#[cfg(feature = "nats")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
+pub use nats::{NatsCheck, nats};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::{PostgresCheck, postgres};
