@@ -134,6 +134,8 @@ mod named;
 mod nats;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
 pub(crate) mod redact;
 #[cfg(feature = "redis")]
 mod redis;
@@ -165,6 +167,9 @@ pub use nats::{NatsCheck, nats};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::{PostgresCheck, postgres};
+#[cfg(feature = "rabbitmq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rabbitmq")))]
+pub use rabbitmq::{RabbitmqCheck, RabbitmqConnection, rabbitmq};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisCheck, redis};
