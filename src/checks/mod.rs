@@ -17,6 +17,8 @@
 //! | `postgres` | `postgres` | a `sqlx::PgPool`, `SELECT 1` |
 //! | `deadpool_postgres` | `deadpool-postgres` | a `deadpool_postgres::Pool` (tokio-postgres), a `SELECT 1` round trip; `degraded` when every client is in use |
 //! | `redis` | `redis` | a redis-rs connection (multiplexed or manager), `PING` |
+//! | `rabbitmq` | `rabbitmq` | the app's current lapin `Connection` (one lapin recovers, or the latest its reconnect task made), a channel opened and closed on it; `degraded` while the broker blocks it |
+//! | `nats` | `nats` | an async-nats `Client`, a request the server answers (its `no responders` counts) |
 //! | `http` | `http` | a hyper-util client, `GET` answered 2xx |
 //! | `disk` | `disk` | free space on a path's filesystem, at least a given amount |
 //! | `grpc` | `grpc` | a tonic `Channel`, the downstream's `grpc.health.v1` `Check` answered `SERVING` |
