@@ -28,11 +28,12 @@
 //! cargo add tower-health --features postgres,redis   # the integrations you use, see below
 //! ```
 //!
-//! Minimum Rust version 1.88; with the `postgres` feature 1.94 (sqlx 0.9's own), with `nats`
-//! 1.89 (async-nats 0.52's). The built-in checks take the application's own client, so the
-//! application depends on the client crate at the major version tower-health builds against:
-//! `sqlx` 0.9 (features `postgres`, `runtime-tokio`) for
-//! [`checks::postgres`](checks#built-in-checks), `redis` 1 (features `tokio-comp`,
+//! Minimum Rust version 1.88; with the `postgres`, `mysql` or `sqlite` feature 1.94 (sqlx
+//! 0.9's own), with `nats` 1.89 (async-nats 0.52's). The built-in checks take the
+//! application's own client, so the application depends on the client crate at the major
+//! version tower-health builds against: `sqlx` 0.9 (features `runtime-tokio` and the
+//! database's: `postgres`, `mysql`, `sqlite`) for [`checks::postgres`](checks#built-in-checks),
+//! `checks::mysql` and `checks::sqlite`, `redis` 1 (features `tokio-comp`,
 //! `connection-manager`) for `checks::redis`, `deadpool-postgres` 0.14 (over `tokio-postgres`
 //! 0.7) for `checks::deadpool_postgres`, `lapin` 4 for `checks::rabbitmq`, `async-nats` 0.52
 //! for `checks::nats`, `tonic` 0.14 to serve `grpc` (and, with its `transport` feature, the
@@ -200,7 +201,9 @@
 //!
 //! | feature | enables | on |
 //! |---|---|---|
-//! | `postgres` | `checks::postgres` | sqlx |
+//! | `postgres` | `checks::postgres`: a pooled connection pinged, `degraded` when the pool is exhausted | sqlx |
+//! | `mysql` | `checks::mysql`: the same for MySQL and MariaDB (one implementation, `checks::SqlxCheck`) | sqlx |
+//! | `sqlite` | `checks::sqlite`: the same for SQLite | sqlx (bundled SQLite) |
 //! | `deadpool-postgres` | `checks::deadpool_postgres`: a `SELECT 1` round trip over a deadpool-postgres pool, `degraded` when the pool is exhausted | deadpool-postgres, tokio-postgres |
 //! | `redis` | `checks::redis` | redis-rs |
 //! | `rabbitmq` | `checks::rabbitmq`: a channel opened and closed on the application's lapin connection, whichever way it reconnects | lapin (tokio) |

@@ -86,6 +86,21 @@ async fn redis_wrong_password_is_a_clear_failure_without_the_password() {
     eprintln!("redis, wrong password: failed in {took:?}: {message}");
     assert_eq!(message, "redis: authentication failed");
     assert!(took < Duration::from_secs(1), "{took:?}");
+
+    // A manager with redis-rs's default retries, told the address: it would retry the
+    // rejected password for seconds; the check asks the server itself and says so at once.
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let manager = ConnectionManager::new_lazy_with_config(
+        client.clone(),
+        redis::aio::ConnectionManagerConfig::new(),
+    )
+    .unwrap();
+    let check = checks::redis(manager).address(client.get_connection_info());
+    let (message, took) = timed_failure(&check).await;
+    eprintln!("redis, wrong password, default retries: failed in {took:?}: {message}");
+    assert_eq!(message, "redis: authentication failed");
+    assert!(!message.contains("Sekret-99"), "{message}");
+    assert!(took < Duration::from_millis(100), "{took:?}");
 }
 
 #[tokio::test]

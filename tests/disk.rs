@@ -4,31 +4,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use common::health::started_with_results;
+use common::temp::TempDir;
 use tower_health::{Check, ComponentStatus, Health, NamedCheck, Probe, Status, checks};
 
 const MIB: u64 = 1 << 20;
-
-/// A fresh directory of its own under the system's temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("tower-health-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The bytes available on `path`'s filesystem, as `df` reads them.
 fn df_available(path: &Path) -> u64 {
@@ -48,26 +32,26 @@ fn df_available(path: &Path) -> u64 {
 #[tokio::test]
 async fn passes_just_under_the_free_space_and_fails_well_above_it() {
     let dir = TempDir::new("disk");
-    let available = df_available(&dir.0);
+    let available = df_available(dir.path());
     assert!(
         available > 256 * MIB,
         "too little free space to test: {available}"
     );
 
     // Other processes write to the disk meanwhile: 128 MiB of slack.
-    let under = checks::disk(&dir.0, available - 128 * MIB);
+    let under = checks::disk(dir.path(), available - 128 * MIB);
     under
         .check()
         .await
         .expect("free space just above the requirement");
 
-    let above = checks::disk(&dir.0, available * 2 + (1 << 30));
+    let above = checks::disk(dir.path(), available * 2 + (1 << 30));
     let error = above
         .check()
         .await
         .expect_err("free space well below the requirement");
     let message = error.message();
-    let prefix = format!("{}: ", dir.0.display());
+    let prefix = format!("{}: ", dir.path().display());
     assert!(message.starts_with(&prefix), "{message}");
     assert!(
         message.contains(" free, ") && message.ends_with(" required"),
@@ -95,11 +79,13 @@ async fn a_path_that_does_not_exist_is_down_with_a_clear_reason() {
 #[tokio::test]
 async fn the_engine_runs_it_and_a_shortfall_degrades_a_non_critical_check() {
     let dir = TempDir::new("disk-engine");
-    let available = df_available(&dir.0);
+    let available = df_available(dir.path());
     let health = started_with_results(
         Health::builder()
-            .check("data", checks::disk(&dir.0, MIB))
-            .add_check(NamedCheck::new("spare", checks::disk(&dir.0, available * 2)).non_critical())
+            .check("data", checks::disk(dir.path(), MIB))
+            .add_check(
+                NamedCheck::new("spare", checks::disk(dir.path(), available * 2)).non_critical(),
+            )
             .timeout(Duration::from_secs(5)),
     )
     .await;

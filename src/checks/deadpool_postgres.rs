@@ -10,6 +10,7 @@ use tokio_postgres::error::SqlState;
 
 use super::check::{Check, CheckFuture};
 use super::error::CheckError;
+use super::pool::exhausted;
 
 /// The longest part of a driver's own message kept in a reason, in bytes.
 const MESSAGE_LIMIT: usize = 120;
@@ -101,11 +102,6 @@ impl Check for DeadpoolPostgresCheck {
                 .map_err(|error| CheckError::new(reason(&error)))
         })
     }
-}
-
-/// The degraded result for a pool whose `max_size` clients are all in use.
-fn exhausted(max_size: usize) -> CheckError {
-    CheckError::degraded(format!("pool exhausted: {max_size}/{max_size} in use"))
 }
 
 /// A short reason for a failure to get a client from the pool.

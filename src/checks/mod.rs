@@ -14,7 +14,9 @@
 //! |---|---|---|
 //! | [`tcp`] | none | a TCP connect to `host:port` |
 //! | [`heartbeat`] | none | beats of a background task, down when none came within the TTL |
-//! | `postgres` | `postgres` | a `sqlx::PgPool`, `SELECT 1` |
+//! | `postgres` | `postgres` | a `sqlx::PgPool`: a pooled connection pinged; `degraded` when every connection is in use |
+//! | `mysql` | `mysql` | a `sqlx::MySqlPool` (MySQL, MariaDB), the same (`SqlxCheck` is one implementation for the three) |
+//! | `sqlite` | `sqlite` | a `sqlx::SqlitePool`, the same |
 //! | `deadpool_postgres` | `deadpool-postgres` | a `deadpool_postgres::Pool` (tokio-postgres), a `SELECT 1` round trip; `degraded` when every client is in use |
 //! | `redis` | `redis` | a redis-rs connection (multiplexed or manager), `PING` |
 //! | `rabbitmq` | `rabbitmq` | the app's current lapin `Connection` (one lapin recovers, or the latest its reconnect task made), a channel opened and closed on it; `degraded` while the broker blocks it |
@@ -134,15 +136,27 @@ mod http;
 mod named;
 #[cfg(feature = "nats")]
 mod nats;
-#[cfg(feature = "postgres")]
-mod postgres;
+#[cfg(any(
+    feature = "deadpool-postgres",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "sqlite"
+))]
+mod pool;
 #[cfg(feature = "rabbitmq")]
 mod rabbitmq;
 pub(crate) mod redact;
 #[cfg(feature = "redis")]
 mod redis;
-#[cfg(any(feature = "postgres", feature = "redis"))]
+#[cfg(any(
+    feature = "postgres",
+    feature = "mysql",
+    feature = "sqlite",
+    feature = "redis"
+))]
 mod refused;
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+mod sqlx;
 mod tcp;
 #[cfg(feature = "tls")]
 pub(crate) mod tls;
@@ -166,15 +180,27 @@ pub use named::NamedCheck;
 #[cfg(feature = "nats")]
 #[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
 pub use nats::{NatsCheck, nats};
-#[cfg(feature = "postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use postgres::{PostgresCheck, postgres};
 #[cfg(feature = "rabbitmq")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rabbitmq")))]
 pub use rabbitmq::{RabbitmqCheck, RabbitmqConnection, rabbitmq};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisCheck, redis};
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use sqlx::mysql;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use sqlx::sqlite;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use sqlx::{PostgresCheck, postgres};
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite")))
+)]
+pub use sqlx::{SqlxCheck, SqlxDatabase};
 pub use tcp::{TcpCheck, tcp};
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]

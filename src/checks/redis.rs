@@ -12,10 +12,12 @@ use super::refused::Address;
 /// cheap clones of one connection); a connection manager also reconnects after Redis
 /// comes back.
 ///
-/// Tell it where the server listens with [`RedisCheck::address`] and a stopped server fails
-/// each run at once with `redis: connection refused` (the manager would retry connecting
-/// with backoff, for seconds); a rejected password fails with `redis: authentication failed`
-/// (a connection manager retries that too, so keep its `number_of_retries` low).
+/// Tell it where the server listens and how to log in with [`RedisCheck::address`], and a
+/// run the connection does not answer within 20 ms finds out why at once: a stopped server
+/// fails it with `redis: connection refused`, a rejected password with `redis:
+/// authentication failed` (a connection manager retries both with backoff, for seconds,
+/// and the run would end at the engine's timeout as a timeout). Finding the password
+/// rejected takes one connection of the check's own, on slow runs only.
 ///
 /// ```no_run
 /// # async fn example() -> redis::RedisResult<()> {
@@ -44,15 +46,16 @@ where
 #[derive(Clone)]
 pub struct RedisCheck<C> {
     connection: C,
-    address: Option<Address>,
+    address: Option<(Address, redis::Client)>,
 }
 
 impl<C> RedisCheck<C> {
-    /// Where the server listens (`client.get_connection_info()` of the client the connection
-    /// came from), so that a run against a server that refuses connections fails at once
-    /// with `redis: connection refused` instead of waiting out the reconnect retries.
+    /// Where the server listens and how to log in (`client.get_connection_info()` of the
+    /// client the connection came from), so that a run against a server that refuses
+    /// connections or the password fails at once with `redis: connection refused` or
+    /// `redis: authentication failed` instead of waiting out the reconnect retries.
     pub fn address(mut self, info: &redis::ConnectionInfo) -> Self {
-        self.address = match info.addr() {
+        let address = match info.addr() {
             redis::ConnectionAddr::Tcp(host, port) => Some(Address::Tcp(host.clone(), *port)),
             redis::ConnectionAddr::TcpTls { host, port, .. } => {
                 Some(Address::Tcp(host.clone(), *port))
@@ -61,6 +64,7 @@ impl<C> RedisCheck<C> {
             redis::ConnectionAddr::Unix(path) => Some(Address::Unix(path.clone())),
             _ => None,
         };
+        self.address = address.zip(redis::Client::open(info.clone()).ok());
         self
     }
 }
@@ -97,18 +101,40 @@ where
                     Err(CheckError::new(format!("redis: PING answered {pong:?}")))
                 }
             };
-            super::refused::or_refused("redis", self.address.as_ref(), ping).await
+            match &self.address {
+                Some((address, client)) => {
+                    super::refused::or_diagnosed(ping, diagnose(address, client)).await
+                }
+                None => ping.await,
+            }
         })
     }
+}
+
+/// Why a run is slow, when the server says so at once: it refuses connections, or a
+/// connection of the check's own (closed after) is refused the password.
+async fn diagnose(address: &Address, client: &redis::Client) -> Option<CheckError> {
+    if address.refuses().await {
+        return Some(CheckError::new("redis: connection refused"));
+    }
+    match client.get_multiplexed_async_connection().await {
+        Err(error) if is_authentication(&error) => {
+            Some(CheckError::new("redis: authentication failed"))
+        }
+        _ => None,
+    }
+}
+
+fn is_authentication(error: &redis::RedisError) -> bool {
+    error.kind() == redis::ErrorKind::AuthenticationFailed
+        || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"))
 }
 
 /// A short reason: what failed, never the driver's whole text when a shorter one says it.
 fn describe(error: redis::RedisError) -> CheckError {
     if error.is_connection_refusal() {
         CheckError::new("redis: connection refused")
-    } else if error.kind() == redis::ErrorKind::AuthenticationFailed
-        || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"))
-    {
+    } else if is_authentication(&error) {
         CheckError::new("redis: authentication failed")
     } else if error.is_timeout() {
         CheckError::new("redis: timed out")

@@ -5,7 +5,8 @@
 //! timeout, as a timeout. A run that has not answered within [`HEDGE`] therefore also tries
 //! one plain TCP (or Unix socket) connect to the server's address, closed at once without
 //! a byte sent: refused there fails the run with `connection refused`; anything else lets the
-//! client's run go on, bounded by the engine's timeout as before.
+//! client's run go on, bounded by the engine's timeout as before. A client may look further
+//! on a slow run ([`or_diagnosed`]): Redis asks the server once for a rejected password.
 
 use std::future::Future;
 use std::time::Duration;
@@ -17,6 +18,10 @@ use super::error::CheckError;
 const HEDGE: Duration = Duration::from_millis(20);
 
 /// Where a dependency listens.
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "redis")),
+    expect(dead_code, reason = "SQLite alone listens nowhere")
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Address {
     /// A host name or IP address and a port.
@@ -28,7 +33,7 @@ pub(crate) enum Address {
 
 impl Address {
     /// Whether a connect to it is refused now (a missing Unix socket counts as refused).
-    async fn refuses(&self) -> bool {
+    pub(crate) async fn refuses(&self) -> bool {
         use std::io::ErrorKind::{ConnectionRefused, NotFound};
         match self {
             Address::Tcp(host, port) => matches!(
@@ -57,23 +62,38 @@ where
     let Some(address) = address else {
         return run.await;
     };
+    or_diagnosed(run, async {
+        address
+            .refuses()
+            .await
+            .then(|| CheckError::new(format!("{client}: connection refused")))
+    })
+    .await
+}
+
+/// Run `run`; should it take longer than [`HEDGE`], also run `diagnose`: when it finds
+/// the failure first, the run fails with it; when it finds none, the run goes on alone.
+pub(crate) async fn or_diagnosed<F, D>(run: F, diagnose: D) -> Result<(), CheckError>
+where
+    F: Future<Output = Result<(), CheckError>>,
+    D: Future<Output = Option<CheckError>>,
+{
     let mut run = std::pin::pin!(run);
     tokio::select! {
         biased;
         result = &mut run => return result,
         () = tokio::time::sleep(HEDGE) => {}
     }
-    let refused = async {
-        if address.refuses().await {
-            CheckError::new(format!("{client}: connection refused"))
-        } else {
-            std::future::pending().await
+    let found = async {
+        match diagnose.await {
+            Some(error) => error,
+            None => std::future::pending().await,
         }
     };
     tokio::select! {
         biased;
         result = &mut run => result,
-        error = refused => Err(error),
+        error = found => Err(error),
     }
 }
 

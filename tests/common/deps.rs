@@ -22,6 +22,18 @@ pub fn database_url() -> String {
     })
 }
 
+/// The MariaDB URL the test script exports (a user with a password, on 127.0.0.1); a test
+/// that needs it fails loudly without it.
+pub fn mysql_url() -> String {
+    std::env::var("TOWER_HEALTH_TEST_MYSQL_URL").unwrap_or_else(|_| {
+        panic!(
+            "TOWER_HEALTH_TEST_MYSQL_URL is not set. Run the suite with ./scripts/test, which \
+             starts a throwaway MariaDB (apt-get install mariadb-server), or point it at one: \
+             mysql://USER:PASSWORD@127.0.0.1:PORT/DB"
+        )
+    })
+}
+
 /// [`database_url`], parsed.
 pub fn database_options() -> PgConnectOptions {
     database_url()

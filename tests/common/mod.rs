@@ -36,6 +36,8 @@ pub mod peers;
 pub mod prometheus;
 /// Servers on 127.0.0.1:0 with the layer in front: axum, plain hyper, tonic.
 pub mod serve;
+/// Scratch directories, removed on drop.
+pub mod temp;
 /// Certificates made by `openssl` (a test root, leaves with chosen dates), served by
 /// `openssl s_server`.
 pub mod tls;
