@@ -29,14 +29,15 @@
 //! ```
 //!
 //! Minimum Rust version 1.88; with the `postgres`, `mysql` or `sqlite` feature 1.94 (sqlx
-//! 0.9's own). The built-in checks take the application's own client, so the application
-//! depends on the client crate at the major version tower-health builds against: `sqlx` 0.9
-//! (features `runtime-tokio` and the database's: `postgres`, `mysql`, `sqlite`) for
-//! [`checks::postgres`](checks#built-in-checks), `checks::mysql` and `checks::sqlite`, `redis` 1
-//! (features `tokio-comp`, `connection-manager`) for `checks::redis`, `deadpool-postgres`
-//! 0.14 (over `tokio-postgres` 0.7) for `checks::deadpool_postgres`, `tonic` 0.14 to serve
-//! `grpc` (and, with its `transport` feature, the `Channel` `checks::grpc` takes). Each
-//! check's documentation shows how to build its client.
+//! 0.9's own), with `nats` 1.89 (async-nats 0.52's). The built-in checks take the
+//! application's own client, so the application depends on the client crate at the major
+//! version tower-health builds against: `sqlx` 0.9 (features `runtime-tokio` and the
+//! database's: `postgres`, `mysql`, `sqlite`) for [`checks::postgres`](checks#built-in-checks),
+//! `checks::mysql` and `checks::sqlite`, `redis` 1 (features `tokio-comp`,
+//! `connection-manager`) for `checks::redis`, `deadpool-postgres` 0.14 (over `tokio-postgres`
+//! 0.7) for `checks::deadpool_postgres`, `lapin` 4 for `checks::rabbitmq`, `async-nats` 0.52
+//! for `checks::nats`, `tonic` 0.14 to serve `grpc` (and, with its `transport` feature, the
+//! `Channel` `checks::grpc` takes). Each check's documentation shows how to build its client.
 //!
 //! # Logging
 //!
@@ -106,12 +107,13 @@
 //! over a `sqlx::PgPool` (feature `postgres`), `deadpool_postgres` over a
 //! `deadpool_postgres::Pool` for services on tokio-postgres (feature `deadpool-postgres`;
 //! `degraded` when every client is in use), `redis` over a redis-rs connection (feature
-//! `redis`), `http` over a hyper-util client (feature `http`), `grpc` over a tonic channel,
-//! asking the downstream's `grpc.health.v1` service (feature `grpc`), `tls` watching the
-//! certificate an endpoint presents (feature `tls`), `disk` for free space on a path's
-//! filesystem (feature `disk`), [`checks::tcp`], and [`checks::heartbeat`] for a background
-//! task that beats (down when no beat came within its TTL). Any async closure returning
-//! `Result<(), E>` is a check too; one that returns
+//! `redis`), `rabbitmq` over the application's current lapin connection (feature `rabbitmq`),
+//! `nats` over an async-nats client (feature `nats`), `http` over a hyper-util client (feature
+//! `http`), `grpc` over a tonic channel, asking the downstream's `grpc.health.v1` service
+//! (feature `grpc`), `tls` watching the certificate an endpoint presents (feature `tls`),
+//! `disk` for free space on a path's filesystem (feature `disk`), [`checks::tcp`], and
+//! [`checks::heartbeat`] for a background task that beats (down when no beat came within its
+//! TTL). Any async closure returning `Result<(), E>` is a check too; one that returns
 //! [`CheckError::degraded`](checks::CheckError::degraded) passes impaired (`degraded`);
 //! [write your own](checks#write-your-own) over any other client in a few lines.
 //!
@@ -204,6 +206,8 @@
 //! | `sqlite` | `checks::sqlite`: the same for SQLite | sqlx (bundled SQLite) |
 //! | `deadpool-postgres` | `checks::deadpool_postgres`: a `SELECT 1` round trip over a deadpool-postgres pool, `degraded` when the pool is exhausted | deadpool-postgres, tokio-postgres |
 //! | `redis` | `checks::redis` | redis-rs |
+//! | `rabbitmq` | `checks::rabbitmq`: a channel opened and closed on the application's lapin connection, whichever way it reconnects | lapin (tokio) |
+//! | `nats` | `checks::nats`: a request the server answers, on the application's async-nats client | async-nats |
 //! | `http` | `checks::http`, `checks::http_with_client` | hyper-util's client |
 //! | `tls` | `checks::tls`: a TLS certificate's expiry (`degraded` within 14 days), its chain against a given root | rustls (ring), x509-parser |
 //! | `disk` | `checks::disk`: free space on a path's filesystem | fs4 (statvfs through rustix) |

@@ -19,6 +19,8 @@
 //! | `sqlite` | `sqlite` | a `sqlx::SqlitePool`, the same |
 //! | `deadpool_postgres` | `deadpool-postgres` | a `deadpool_postgres::Pool` (tokio-postgres), a `SELECT 1` round trip; `degraded` when every client is in use |
 //! | `redis` | `redis` | a redis-rs connection (multiplexed or manager), `PING` |
+//! | `rabbitmq` | `rabbitmq` | the app's current lapin `Connection` (one lapin recovers, or the latest its reconnect task made), a channel opened and closed on it; `degraded` while the broker blocks it |
+//! | `nats` | `nats` | an async-nats `Client`, a request the server answers (its `no responders` counts) |
 //! | `http` | `http` | a hyper-util client, `GET` answered 2xx |
 //! | `disk` | `disk` | free space on a path's filesystem, at least a given amount |
 //! | `grpc` | `grpc` | a tonic `Channel`, the downstream's `grpc.health.v1` `Check` answered `SERVING` |
@@ -132,6 +134,8 @@ mod heartbeat;
 #[cfg(feature = "http")]
 mod http;
 mod named;
+#[cfg(feature = "nats")]
+mod nats;
 #[cfg(any(
     feature = "deadpool-postgres",
     feature = "postgres",
@@ -139,6 +143,8 @@ mod named;
     feature = "sqlite"
 ))]
 mod pool;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
 pub(crate) mod redact;
 #[cfg(feature = "redis")]
 mod redis;
@@ -171,6 +177,12 @@ pub use heartbeat::{Beat, HeartbeatCheck, heartbeat};
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http::{HttpCheck, http, http_with_client};
 pub use named::NamedCheck;
+#[cfg(feature = "nats")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
+pub use nats::{NatsCheck, nats};
+#[cfg(feature = "rabbitmq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rabbitmq")))]
+pub use rabbitmq::{RabbitmqCheck, RabbitmqConnection, rabbitmq};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisCheck, redis};

@@ -46,6 +46,32 @@ pub async fn started_with_results(builder: HealthBuilder) -> Health {
     health
 }
 
+/// Wait until the component `name` of `health` is `status`, at most `within`; its error text
+/// then (the reason while it fails).
+pub async fn becomes(
+    health: &Health,
+    name: &str,
+    status: ComponentStatus,
+    within: Duration,
+) -> Option<String> {
+    let mut changes = health.subscribe();
+    let reached = tokio::time::timeout(
+        within,
+        changes.wait_for(|s| s.component(name).is_some_and(|c| c.status() == status)),
+    )
+    .await
+    .is_ok();
+    let snapshot = health.snapshot();
+    let component = snapshot.component(name).expect("a component of that name");
+    assert!(
+        reached,
+        "{name} did not turn {status:?} within {within:?}: {:?}, {:?}",
+        component.status(),
+        component.error()
+    );
+    component.error().map(str::to_owned)
+}
+
 /// Run `check` until it passes again, for at most about five seconds.
 pub async fn recovers(check: &impl Check, what: &str) {
     let mut last = None;

@@ -9,6 +9,8 @@ use std::time::Duration;
 pub mod agent;
 /// The bad-input battery, run against any server with the layer in front.
 pub mod bad_input;
+/// RabbitMQ and NATS servers of the test's own, stopped and started again on their ports.
+pub mod brokers;
 /// HTTP client side: `send` (and `try_send`), `fetch`, `raw`, `wait_for_status` (and
 /// `wait_for_status_within`) and the `Reply` they read.
 pub mod client;
