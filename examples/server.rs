@@ -33,6 +33,8 @@
 //! | `STARTUP_DELAY_MS` | `0` | simulated warm-up before the service marks itself started |
 //! | `DATABASE_URL` | unset | adds a critical `database` check; the scheme picks the driver: `postgres://` (or `postgresql://`), `mysql://` or `mariadb://`, `sqlite://` (e.g. `sqlite://data.db?mode=rwc`) |
 //! | `REDIS_URL` | unset | Redis URL; adds a critical `redis` check |
+//! | `AMQP_URL` | unset | RabbitMQ URL (`amqp://user:password@host:5672/%2f`); adds a critical `rabbitmq` check on the server's connection, which a task of its own keeps live (reconnecting while the broker is away) |
+//! | `NATS_URL` | unset | NATS URL (`nats://user:password@host:4222`); adds a critical `nats` check on the server's client, which connects in the background and reconnects by itself |
 //! | `UPSTREAM_GRPC_URL` | unset | a downstream gRPC server (`http://host:port`); adds a critical `upstream` check asking its standard health service |
 //! | `TLS_CHECK` | unset | `host:port` of a TLS endpoint; adds a non-critical `certificate` check on the certificate it presents: `degraded` within `TLS_WARN_DAYS` of expiry, down once expired or when the handshake fails |
 //! | `TLS_WARN_DAYS` | `14` | with `TLS_CHECK`: the warning window before expiry, in days |
@@ -193,7 +195,7 @@ async fn main() -> ExitCode {
     let Ok(metrics) = install_metrics().inspect_err(common::print_error) else {
         return ExitCode::FAILURE;
     };
-    let Ok((health, jobs)) = health(&config).inspect_err(common::print_error) else {
+    let Ok((health, jobs)) = health(&config).await.inspect_err(common::print_error) else {
         return ExitCode::from(2);
     };
     common::exit_code(run(config, health, jobs, metrics).await)
@@ -202,7 +204,7 @@ async fn main() -> ExitCode {
 /// The health handle: a check per configured dependency (report-only, shared where asked),
 /// the traffic observed, the peers, the groups, the details policy; and the job loop when
 /// `JOBS_TTL_MS` asks for one.
-fn health(config: &Config) -> Result<(Health, Option<Jobs>), String> {
+async fn health(config: &Config) -> Result<(Health, Option<Jobs>), String> {
     let builder = Health::builder()
         .interval(config.check_interval)
         .timeout(config.check_timeout)
@@ -212,10 +214,10 @@ fn health(config: &Config) -> Result<(Health, Option<Jobs>), String> {
         None => builder,
     };
     // Clients are made lazily: an unreachable dependency is a failing check, not a crash.
-    let (builder, jobs) =
-        config
-            .dependencies
-            .checks(builder, config.check_timeout, &config.marks)?;
+    let (builder, jobs) = config
+        .dependencies
+        .checks(builder, config.check_timeout, &config.marks)
+        .await?;
     let builder = match &config.peers {
         Some(PeerList(peers)) => builder.peers(Peers::new(peers.iter().cloned())),
         None => builder,

@@ -78,7 +78,8 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .timeout(config.check_timeout);
     let (builder, jobs) = config
         .dependencies
-        .checks(builder, config.check_timeout, &[])?;
+        .checks(builder, config.check_timeout, &[])
+        .await?;
     let health = builder.build();
     if let Some(jobs) = &jobs {
         jobs.start();

@@ -1,10 +1,12 @@
 //! The dependencies configured in the environment, each a check: `DATABASE_URL`,
-//! `REDIS_URL`, `UPSTREAM_GRPC_URL`, `TLS_CHECK` (with `TLS_WARN_DAYS`, `TLS_CA`),
-//! `DISK_MIN_FREE_MB`, `JOBS_TTL_MS`.
+//! `REDIS_URL`, `UPSTREAM_GRPC_URL`, `AMQP_URL`, `NATS_URL`, `TLS_CHECK` (with
+//! `TLS_WARN_DAYS`, `TLS_CA`), `DISK_MIN_FREE_MB`, `JOBS_TTL_MS`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use async_nats::ServerAddr;
+use lapin::uri::AMQPUri;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tonic::transport::Endpoint;
 use tower_health::{HealthBuilder, NamedCheck, checks};
@@ -14,10 +16,12 @@ use super::jobs::Jobs;
 use super::{CheckMark, env_or, optional_env, password_note};
 
 /// Every check name a dependency may add, for the marks (`REPORT_ONLY_CHECKS`, …).
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 9] = [
     "database",
     "redis",
     "upstream",
+    "rabbitmq",
+    "nats",
     "certificate",
     "disk",
     "jobs",
@@ -29,6 +33,8 @@ pub(crate) struct Dependencies {
     database: Option<Database>,
     redis: Option<redis::Client>,
     upstream: Option<Endpoint>,
+    amqp: Option<AMQPUri>,
+    nats: Option<ServerAddr>,
     certificate: Option<checks::TlsCheck>,
     disk_min_free_mb: Option<u64>,
     jobs_ttl: Option<Duration>,
@@ -42,6 +48,8 @@ impl Dependencies {
             database: Database::from_env()?,
             redis: redis_from_env()?,
             upstream: upstream_from_env()?,
+            amqp: super::brokers::amqp_from_env()?,
+            nats: super::brokers::nats_from_env()?,
             certificate: certificate_from_env()?,
             disk_min_free_mb: optional_env("DISK_MIN_FREE_MB", "unset: no disk check")?,
             jobs_ttl: optional_env::<u64>("JOBS_TTL_MS", "unset: no job loop")?
@@ -54,19 +62,21 @@ impl Dependencies {
     }
 
     /// The names of the checks configured.
-    fn configured(&self) -> [(&'static str, bool); 6] {
+    fn configured(&self) -> [(&'static str, bool); 8] {
         [
             ("database", self.database.is_some()),
             ("redis", self.redis.is_some()),
             ("upstream", self.upstream.is_some()),
+            ("rabbitmq", self.amqp.is_some()),
+            ("nats", self.nats.is_some()),
             ("certificate", self.certificate.is_some()),
             ("disk", self.disk_min_free_mb.is_some()),
             ("jobs", self.jobs_ttl.is_some()),
         ]
     }
 
-    /// Add a check for each dependency configured: critical `database`, `redis`, `upstream`
-    /// and `jobs`; non-critical `certificate` and `disk`. The job loop, when configured, is
+    /// Add a check for each dependency configured: critical `database`, `redis`,
+    /// `upstream`, `rabbitmq`, `nats` and `jobs`; non-critical `certificate` and `disk`. The job loop, when configured, is
     /// returned for the caller to start (it beats `jobs`).
     ///
     /// Clients are made lazily: an unreachable dependency is a failing check, not a crash.
@@ -78,7 +88,7 @@ impl Dependencies {
     /// that is not configured is noted and ignored, so one manifest serves environments with
     /// and without it. `traffic` is not seen here: [`super::traffic::from_env`] takes it out
     /// of the marks first.
-    pub(crate) fn checks(
+    pub(crate) async fn checks(
         &self,
         mut builder: HealthBuilder,
         check_timeout: Duration,
@@ -116,6 +126,14 @@ impl Dependencies {
                 .connect_timeout(attempt_timeout)
                 .connect_lazy();
             add(NamedCheck::new("upstream", checks::grpc(channel)));
+        }
+        if let Some(uri) = &self.amqp {
+            let check = super::brokers::rabbitmq(uri.clone(), attempt_timeout);
+            add(NamedCheck::new("rabbitmq", check));
+        }
+        if let Some(server) = &self.nats {
+            let check = super::brokers::nats(server.clone()).await?;
+            add(NamedCheck::new("nats", check));
         }
         if let Some(certificate) = &self.certificate {
             add(NamedCheck::new("certificate", certificate.clone()).non_critical());

@@ -13,6 +13,8 @@ use tower_health::{Group, NamedCheck, Traffic, Watchdog};
 
 /// HAProxy's agent check: `AGENT_ADDR`, `AGENT_CAPACITY`.
 pub(crate) mod agent;
+/// `AMQP_URL`, `NATS_URL`: the broker clients.
+pub(crate) mod brokers;
 /// `DATABASE_URL`: its scheme picks the driver.
 pub(crate) mod database;
 /// The dependencies configured in the environment, each a check.

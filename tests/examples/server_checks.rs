@@ -1,10 +1,12 @@
 //! `examples/server.rs` with the catalogue's checks, configured through its environment:
 //! MariaDB (`mariadb://`) and SQLite through `DATABASE_URL`, `UPSTREAM_GRPC_URL` (the tonic
 //! example as the downstream), `TLS_CHECK` (`openssl s_server`), `DISK_MIN_FREE_MB`, and
-//! `JOBS_TTL_MS` with its admin routes; settings that do not parse stop start-up.
+//! `JOBS_TTL_MS` with its admin routes, `AMQP_URL` and `NATS_URL` with brokers stopped and
+//! started again; settings that do not parse stop start-up.
 
 use http::{Method, StatusCode};
 
+use crate::common::brokers::{NATS_PASSWORD, NATS_USER, Nats, RABBITMQ_PASSWORD, Rabbitmq};
 use crate::common::client::{Reply, fetch, send};
 use crate::common::deps::{Proxy, mysql_url, url_addr, url_through};
 use crate::common::examples::{Example, check_status, readiness_until, run_to_exit};
@@ -278,6 +280,8 @@ fn settings_that_do_not_parse_stop_start_up() {
         [("TLS_CHECK", "127.0.0.1:1"), ("TLS_WARN_DAYS", "soon")],
         [("DISK_MIN_FREE_MB", "-1"), ("", "")],
         [("JOBS_TTL_MS", "0"), ("", "")],
+        [("AMQP_URL", "http://not-amqp"), ("", "")],
+        [("NATS_URL", "nats://host:notaport"), ("", "")],
     ] {
         let env: Vec<_> = env
             .into_iter()
@@ -289,4 +293,72 @@ fn settings_that_do_not_parse_stop_start_up() {
         let (last, _) = env[env.len() - 1];
         assert!(stderr.contains(last), "{env:?}: {stderr}");
     }
+}
+
+#[tokio::test]
+async fn brokers_go_down_and_come_back_without_a_restart() {
+    let mut rabbitmq = Rabbitmq::start();
+    let mut nats = Nats::start();
+    let nats_url = format!(
+        "nats://{NATS_USER}:{NATS_PASSWORD}@{}",
+        nats.url().trim_start_matches("nats://")
+    );
+    let server = start(&[
+        ("AMQP_URL", rabbitmq.url().as_str()),
+        ("NATS_URL", nats_url.as_str()),
+    ]);
+    let ready = readiness_until(server.addr, "ready", |r| r.status == StatusCode::OK).await;
+    assert_eq!(check_status(&ready, "rabbitmq"), "ok");
+    assert_eq!(check_status(&ready, "nats"), "ok");
+
+    let stopped = std::time::Instant::now();
+    nats.stop();
+    let down = readiness_until(server.addr, "503 for nats", |r| {
+        check_status(r, "nats") == "down"
+    })
+    .await;
+    println!("nats down {:?} after its server stopped", stopped.elapsed());
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    nats.restart();
+    readiness_until(server.addr, "ready with nats back", |r| {
+        r.status == StatusCode::OK
+    })
+    .await;
+
+    let stopped = std::time::Instant::now();
+    rabbitmq.stop();
+    let down = readiness_until(server.addr, "503 for rabbitmq", |r| {
+        check_status(r, "rabbitmq") == "down"
+    })
+    .await;
+    println!(
+        "rabbitmq down {:?} after the broker stopped",
+        stopped.elapsed()
+    );
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    let lines = verbose(&server).await.text();
+    assert!(lines.contains("[-]rabbitmq failed: rabbitmq: "), "{lines}");
+    rabbitmq.restart();
+    let back = std::time::Instant::now();
+    readiness_until(server.addr, "ready with rabbitmq back", |r| {
+        r.status == StatusCode::OK
+    })
+    .await;
+    println!("rabbitmq up {:?} after the broker was back", back.elapsed());
+
+    let output = server.output();
+    for password in [RABBITMQ_PASSWORD, NATS_PASSWORD] {
+        assert!(
+            !output.contains(password),
+            "a password in the log: {output}"
+        );
+        assert!(!lines.contains(password), "a password in a body: {lines}");
+    }
+    let amqp = format!(
+        "AMQP_URL=amqp://app@127.0.0.1:{}/%2f (password not shown)",
+        rabbitmq.port
+    );
+    assert!(output.contains(&amqp), "{output}");
+    let nats_printed = format!("NATS_URL={} (password not shown)", nats.url());
+    assert!(output.contains(&nats_printed), "{output}");
 }
