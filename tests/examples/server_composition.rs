@@ -114,7 +114,7 @@ fn conflicting_or_malformed_composition_stops_start_up() {
     let (code, stderr) = refused(&[("REPORT_ONLY_CHECKS", "cache")]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
-        stderr.contains("\"cache\" is not a check (database, redis)"),
+        stderr.contains("\"cache\" is not a check (database, redis, upstream, rabbitmq, nats, certificate, disk, jobs)"),
         "{stderr}"
     );
 }

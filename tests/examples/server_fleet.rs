@@ -320,14 +320,14 @@ fn the_fleet_settings_are_checked_and_printed_at_start() {
     for (env, expected) in [
         (
             vec![("SHARED_CHECKS", "cache")],
-            "SHARED_CHECKS is not valid: \"cache\" is not a check (database, redis, traffic)",
+            "SHARED_CHECKS is not valid: \"cache\" is not a check (database, redis, upstream, rabbitmq, nats, certificate, disk, jobs, traffic)",
         ),
         (
             vec![
                 ("REDIS_URL", "redis://127.0.0.1:1"),
                 ("SHARED_CHECKS", "redis,databse"),
             ],
-            "SHARED_CHECKS is not valid: \"databse\" is not a check (database, redis, traffic)",
+            "SHARED_CHECKS is not valid: \"databse\" is not a check (database, redis, upstream, rabbitmq, nats, certificate, disk, jobs, traffic)",
         ),
         (
             vec![("PEERS", "peers")],

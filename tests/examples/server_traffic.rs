@@ -243,7 +243,7 @@ fn malformed_traffic_settings_stop_start_up_naming_the_variable() {
         ),
         (
             &[("SHARED_CHECKS", "trafic")],
-            "\"trafic\" is not a check (database, redis, traffic)",
+            "\"trafic\" is not a check (database, redis, upstream, rabbitmq, nats, certificate, disk, jobs, traffic)",
         ),
     ] {
         let output = run_to_exit("server", env);
