@@ -7,7 +7,8 @@
 #   rust:1.95-slim-bookworm                debian:bookworm-slim-like minbase + ca-certificates,
 #                                          gcc, libc6-dev (what the official slim image adds) +
 #                                          THIS machine's Rust toolchain (rustc, cargo, rust-std)
-#                                          under /usr/local/rustup, cargo/rustc in /usr/local/cargo/bin
+#                                          under /usr/local/rustup, cargo/rustc in /usr/local/cargo/bin,
+#                                          + this machine's local CA certificates, if any
 #   gcr.io/distroless/cc-debian12:nonroot  FROM-scratch tree of the packages distroless cc has
 #                                          (libc6, libssl3, libgcc-s1, libgomp1, libstdc++6,
 #                                          base-files, netbase, tzdata, media-types), the CA
@@ -24,10 +25,13 @@
 # With no names it makes all four. Each image carries the label org.tower-health.stand-in: a
 # hash of this script (and, for the Rust image, `rustc -V`); an image of that name with the same
 # stamp is kept ("skip"), --force rebuilds it. The Rust toolchain is the one `rustc` on PATH runs
-# (RUSTUP_TOOLCHAIN=1.95.0 picks another rustup toolchain); it must be 1.95.x.
+# (RUSTUP_TOOLCHAIN=1.95.0 picks another rustup toolchain); it must be 1.95.x. The CA
+# certificates this machine added in /usr/local/share/ca-certificates (a TLS-inspecting proxy's,
+# say) are trusted in the Rust image too, so cargo reaches crates.io from the build stage.
 #
 # Needs root for mmdebstrap (sudo otherwise) and installs mmdebstrap with apt-get when missing.
-# Reaches deb.debian.org only. Then build with BuildKit:
+# Reaches deb.debian.org only. Then build with BuildKit (the last line printed says which docker
+# CLI can: a CLI from Docker 23 on needs the buildx plugin for it, an older one has it built in):
 #   DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile -t tower-health-server .
 set -euo pipefail
 
@@ -58,6 +62,8 @@ SLIM_DPKG_OPTS=(
 # What distroless cc-debian12 is made of (its static + base + cc package lists).
 DISTROLESS_PACKAGES=(base-files netbase tzdata media-types libc6 libssl3 libgcc-s1 gcc-12-base libgomp1 libstdc++6)
 BASE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# Debian's place for a machine's own CA certificates; the Rust image trusts them too.
+LOCAL_CA_DIR=/usr/local/share/ca-certificates
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -97,6 +103,13 @@ hook_rust() {
         >"$root/usr/local/rustup/settings.toml"
     # As the official image does, so any user can add to the registry and toolchain.
     chmod -R a+w "$root/usr/local/rustup" "$root/usr/local/cargo"
+    # The CA certificates added on this machine (say, a TLS-inspecting proxy's), so that cargo
+    # in the build stage reaches crates.io wherever this machine does.
+    local certs=("$LOCAL_CA_DIR"/*.crt)
+    if [ -f "${certs[0]}" ]; then
+        cp "${certs[@]}" "$root/usr/local/share/ca-certificates/"
+        chroot "$root" update-ca-certificates >/dev/null
+    fi
 }
 
 hook_distroless() {
@@ -523,6 +536,26 @@ check_postgres() {
     say "check $1: initdb, pg_isready and psql answer, exits 0 on docker stop"
 }
 
+# The command that builds deploy/Dockerfile here: it needs BuildKit. A docker CLI from Docker 23
+# on hands BuildKit builds to the buildx plugin and refuses DOCKER_BUILDKIT=1 without it; an
+# older CLI (Debian bookworm's docker.io, 20.10) has the BuildKit client built in.
+build_command() {
+    local cli major
+    if docker buildx version >/dev/null 2>&1; then
+        echo "DOCKER_BUILDKIT=1 docker build"
+        return
+    fi
+    while read -r cli; do
+        major=$("$cli" version --format '{{.Client.Version}}' 2>/dev/null | cut -d. -f1) || continue
+        if [ -n "$major" ] && [ "$major" -lt 23 ]; then
+            if [ "$cli" = "$(type -P docker)" ]; then cli=docker; fi
+            echo "DOCKER_BUILDKIT=1 $cli build"
+            return
+        fi
+    done < <(type -ap docker | awk '!seen[$0]++')
+    echo "docker build  # needs BuildKit: install the buildx plugin, or use a docker CLI older than 23"
+}
+
 total=$(now)
 for kind in "${wanted[@]}"; do
     case $kind in
@@ -534,7 +567,14 @@ for kind in "${wanted[@]}"; do
                 "$RUST_MINOR".*) ;;
                 *) die "$RUST_IMAGE needs Rust $RUST_MINOR.x; rustc on PATH is $rust_version (try RUSTUP_TOOLCHAIN=$RUST_MINOR.0)" ;;
             esac
-            make_image rust "$RUST_IMAGE" "$script_hash $(rustc -V)"
+            local_cas=$(find "$LOCAL_CA_DIR" -maxdepth 1 -name '*.crt' 2>/dev/null | sort)
+            if [ -n "$local_cas" ]; then
+                say "$RUST_IMAGE will trust this machine's local CA certificates: $(xargs -n1 basename <<<"$local_cas" | paste -sd ' ' -)"
+                cas_hash=$(xargs cat <<<"$local_cas" | sha256sum | cut -c1-16)
+            else
+                cas_hash=none
+            fi
+            make_image rust "$RUST_IMAGE" "$script_hash $(rustc -V) local-cas:$cas_hash"
             ;;
         distroless) make_image distroless "$DISTROLESS_IMAGE" "$script_hash" ;;
         redis) make_image redis "$REDIS_IMAGE" "$script_hash" ;;
@@ -542,4 +582,4 @@ for kind in "${wanted[@]}"; do
     esac
 done
 say "done in $(since "$total"); build the server with:"
-say "  DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile -t tower-health-server ."
+say "  $(build_command) -f deploy/Dockerfile -t tower-health-server ."
