@@ -21,6 +21,7 @@
 #
 # Usage:
 #   deploy/local-base-images.sh [--force] [rust|distroless|redis|postgres ...]
+#   deploy/local-base-images.sh --build-cli   # only print the docker CLI that builds with BuildKit
 #
 # With no names it makes all four. Each image carries the label org.tower-health.stand-in: a
 # hash of this script (and, for the Rust image, `rustc -V`); an image of that name with the same
@@ -320,6 +321,37 @@ fi
 # ---------------------------------------------------------------------------------------------
 # The images.
 
+# The docker CLI that builds deploy/Dockerfile here: it needs BuildKit. A docker CLI from Docker 23
+# on hands BuildKit builds to the buildx plugin and refuses DOCKER_BUILDKIT=1 without it; an
+# older CLI (Debian bookworm's docker.io, 20.10) has the BuildKit client built in. Prints
+# `docker`, or the path of an older CLI; fails when none can.
+build_cli() {
+    local cli major
+    if docker buildx version >/dev/null 2>&1; then
+        echo docker
+        return
+    fi
+    while read -r cli; do
+        major=$("$cli" version --format '{{.Client.Version}}' 2>/dev/null | cut -d. -f1) || continue
+        if [ -n "$major" ] && [ "$major" -lt 23 ]; then
+            if [ "$cli" = "$(type -P docker)" ]; then cli=docker; fi
+            echo "$cli"
+            return
+        fi
+    done < <(type -ap docker /usr/bin/docker 2>/dev/null | awk '!seen[$0]++')
+    return 1
+}
+
+# The command that builds deploy/Dockerfile here.
+build_command() {
+    local cli
+    if cli=$(build_cli); then
+        echo "DOCKER_BUILDKIT=1 $cli build"
+    else
+        echo "docker build  # needs BuildKit: install the buildx plugin, or use a docker CLI older than 23"
+    fi
+}
+
 usage() { sed -n '2,/^set -euo/p' "$SELF" | sed '$d; s/^# \{0,1\}//'; }
 
 force=
@@ -327,6 +359,10 @@ wanted=()
 for arg in "$@"; do
     case $arg in
         --force) force=1 ;;
+        --build-cli)
+            build_cli || die "no docker CLI here builds with BuildKit: install the buildx plugin, or Debian's docker.io"
+            exit 0
+            ;;
         -h | --help) usage; exit 0 ;;
         rust | "$RUST_IMAGE") wanted+=(rust) ;;
         distroless | "$DISTROLESS_IMAGE") wanted+=(distroless) ;;
@@ -534,26 +570,6 @@ check_postgres() {
     try_service "$1" 'pg_isready -U postgres -h 127.0.0.1 && psql -U postgres -h 127.0.0.1 -tAc "select 1" postgres' \
         -e POSTGRES_PASSWORD=stand-in-check >/dev/null
     say "check $1: initdb, pg_isready and psql answer, exits 0 on docker stop"
-}
-
-# The command that builds deploy/Dockerfile here: it needs BuildKit. A docker CLI from Docker 23
-# on hands BuildKit builds to the buildx plugin and refuses DOCKER_BUILDKIT=1 without it; an
-# older CLI (Debian bookworm's docker.io, 20.10) has the BuildKit client built in.
-build_command() {
-    local cli major
-    if docker buildx version >/dev/null 2>&1; then
-        echo "DOCKER_BUILDKIT=1 docker build"
-        return
-    fi
-    while read -r cli; do
-        major=$("$cli" version --format '{{.Client.Version}}' 2>/dev/null | cut -d. -f1) || continue
-        if [ -n "$major" ] && [ "$major" -lt 23 ]; then
-            if [ "$cli" = "$(type -P docker)" ]; then cli=docker; fi
-            echo "DOCKER_BUILDKIT=1 $cli build"
-            return
-        fi
-    done < <(type -ap docker | awk '!seen[$0]++')
-    echo "docker build  # needs BuildKit: install the buildx plugin, or use a docker CLI older than 23"
 }
 
 total=$(now)

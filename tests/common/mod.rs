@@ -16,6 +16,8 @@ pub mod brokers;
 pub mod client;
 /// PostgreSQL and Redis for the tests, a cuttable TCP proxy, a blackhole listener.
 pub mod deps;
+/// The Docker engine through its CLI: the image, containers and networks removed on drop.
+pub mod docker;
 /// The graceful-drain scenario every example program goes through.
 pub mod drain;
 /// Example programs started as processes (`target/<profile>/examples/<name>`).
