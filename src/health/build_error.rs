@@ -1,8 +1,9 @@
 //! [`BuildError`]: a configuration mistake found when the handle is built.
 
 /// A configuration mistake found by [`HealthBuilder::try_build`](super::HealthBuilder::try_build):
-/// two components with one name, a startup requirement or group member that names nothing,
-/// a group path that is invalid or already taken. The message names the culprit.
+/// two components with one name, a startup requirement, group member or nested group that
+/// names nothing, a group path that is invalid or already taken, groups nesting each other in
+/// a cycle. The message names the culprit (for a cycle, every group on it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError {
     message: String,

@@ -61,8 +61,10 @@ impl HealthBuilder {
     }
 
     /// Add a probe of your own: a [`Group`] on its own path, counting the members it names.
-    /// Its path must not be another probe's or group's; [`try_build`](Self::try_build) says
-    /// so, naming the path.
+    /// Its path must not be another probe's or group's, each required member must be
+    /// registered, each nested group too, and groups may not nest each other in a cycle;
+    /// [`try_build`](Self::try_build) says which mistake it found, naming the path, member,
+    /// group or cycle.
     ///
     /// ```
     /// use tower_health::{Group, Health};
@@ -102,7 +104,7 @@ impl HealthBuilder {
 pub(super) fn compose(
     state: &mut State,
     startup: Vec<String>,
-    groups: Vec<Group>,
+    mut groups: Vec<Group>,
 ) -> Result<(), String> {
     for name in startup {
         let Some(component) = state.components.get_mut(&name) else {
@@ -133,15 +135,128 @@ pub(super) fn compose(
                 "group {name:?}: path {path:?} is already the path of another probe or group"
             ));
         }
-        if let Some(unknown) = group
-            .member_names()
-            .find(|m| !state.components.contains_key(*m))
-        {
-            return Err(format!(
-                "group {name:?}: member {unknown:?} is not registered"
-            ));
-        }
+        check_members(state, &groups, group)?;
     }
+    crate::model::nesting::resolve(&mut groups)?;
     state.groups = groups.into();
     Ok(())
+}
+
+/// What `group` names as it was given: each required member registered, no group named
+/// where a component belongs and no component where a group does (with a hint to the
+/// right method). Nested groups that are not registered and cycles are found when the
+/// nesting is resolved.
+fn check_members(state: &State, groups: &[Group], group: &Group) -> Result<(), String> {
+    let name = &group.name;
+    let is_group = |member: &str| groups.iter().any(|other| other.name == member);
+    let as_group = "a group: count its members with `members_of`";
+    if let Some(unknown) = group
+        .member_names()
+        .find(|m| !state.components.contains_key(*m))
+    {
+        let hint = match is_group(unknown) {
+            true => format!(" ({as_group})"),
+            false => String::new(),
+        };
+        return Err(format!(
+            "group {name:?}: member {unknown:?} is not registered{hint}"
+        ));
+    }
+    if let Some(member) = group.optional_member_names().find(|m| is_group(m)) {
+        return Err(format!(
+            "group {name:?}: optional member {member:?} is {as_group}"
+        ));
+    }
+    if let Some(nested) = group
+        .nested_group_names()
+        .find(|n| !is_group(n) && state.components.contains_key(*n))
+    {
+        return Err(format!(
+            "group {name:?}: nested group {nested:?} is not registered \
+             (a component: count it with `members`)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::health::Health;
+    use crate::model::group::Group;
+    use crate::model::status::Status;
+
+    fn refused(group: Group) -> String {
+        Health::builder()
+            .component("database")
+            .group(Group::new("lb", "/lbz").members(["database"]))
+            .group(group)
+            .try_build()
+            .unwrap_err()
+            .message()
+            .to_owned()
+    }
+
+    #[test]
+    fn nested_and_optional_members_resolve_when_built() {
+        let health = Health::builder()
+            .component("database")
+            .non_critical_component("search")
+            .group(
+                Group::new("deep", "/deep")
+                    .members_of(["lb"])
+                    .members(["search"]),
+            )
+            .group(
+                Group::new("lb", "/lbz")
+                    .members(["database"])
+                    .optional_members(["cache"]),
+            )
+            .build();
+        let snapshot = health.snapshot();
+        let deep = snapshot.groups().next().unwrap();
+        assert!(deep.member_names().eq(["search", "database"]));
+        assert!(deep.optional_member_names().eq(["cache"]));
+        assert!(deep.nested_group_names().eq(["lb"]));
+        health.mark_started();
+        health.mark_up("database");
+        assert_eq!(
+            health.snapshot().group_status("deep"),
+            Some(Status::Degraded)
+        );
+        // An optional member added later counts from then on.
+        health.mark_down("cache", "evicted");
+        assert_eq!(health.snapshot().group_status("lb"), Some(Status::Down));
+        assert_eq!(health.snapshot().group_status("deep"), Some(Status::Down));
+    }
+
+    #[test]
+    fn a_group_where_a_component_belongs_and_the_reverse_are_refused_with_a_hint() {
+        assert_eq!(
+            refused(Group::new("deep", "/deep").members(["lb"])),
+            "group \"deep\": member \"lb\" is not registered \
+             (a group: count its members with `members_of`)"
+        );
+        assert_eq!(
+            refused(Group::new("deep", "/deep").optional_members(["lb"])),
+            "group \"deep\": optional member \"lb\" is a group: count its members with `members_of`"
+        );
+        assert_eq!(
+            refused(Group::new("deep", "/deep").members_of(["database"])),
+            "group \"deep\": nested group \"database\" is not registered \
+             (a component: count it with `members`)"
+        );
+        assert_eq!(
+            refused(Group::new("deep", "/deep").members_of(["nope"])),
+            "group \"deep\": nested group \"nope\" is not registered"
+        );
+        assert_eq!(
+            refused(
+                Group::new("deep", "/deep")
+                    .members(["nope"])
+                    .optional_members(["nope"])
+            ),
+            "group \"deep\": member \"nope\" is not registered",
+            "required wins"
+        );
+    }
 }

@@ -16,6 +16,7 @@ pub(crate) mod group;
 pub(crate) mod history;
 pub(crate) mod lifecycle;
 pub(crate) mod meta;
+pub(crate) mod nesting;
 pub(crate) mod path;
 pub(crate) mod probe;
 pub(crate) mod probe_set;

@@ -85,8 +85,21 @@ impl State {
     pub(crate) fn counts(&self, target: Target, name: &str, component: &Component) -> bool {
         match target {
             Target::Probe(probe) => component.probes.contains(probe),
-            Target::Group(group) => self.groups[group].members.iter().any(|m| m == name),
+            Target::Group(group) => self.groups[group].counts(name),
         }
+    }
+
+    /// The optional members of `target` this deployment does not have: left out of its
+    /// verdict, and said so in its bodies. None for a built-in probe.
+    pub(crate) fn absent(&self, target: Target) -> impl Iterator<Item = &str> {
+        let optional = match target {
+            Target::Group(group) => self.groups[group].optional.as_slice(),
+            Target::Probe(_) => &[],
+        };
+        optional
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !self.components.contains_key(*name))
     }
 
     /// Whether the body for `target` lists the component `name`: its members, and for the
@@ -102,10 +115,7 @@ impl State {
         name: &'a str,
         component: &'a Component,
     ) -> impl Iterator<Item = &'a str> {
-        let groups = self
-            .groups
-            .iter()
-            .filter(move |g| g.member_names().any(|m| m == name));
+        let groups = self.groups.iter().filter(move |group| group.counts(name));
         let probes = component
             .probes
             .iter()

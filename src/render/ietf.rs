@@ -30,6 +30,14 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     if let Some(reason) = subject.reason() {
         body.insert("output".into(), reason.into());
     }
+    // The draft's `notes`: a group's optional members this deployment does not have.
+    let notes: Vec<Value> = subject
+        .absent()
+        .map(|name| format!("{name}: optional, not configured").into())
+        .collect();
+    if !notes.is_empty() {
+        body.insert("notes".into(), notes.into());
+    }
     if subject.has_listing() {
         let checks: Map<String, Value> = subject
             .listed()
@@ -139,6 +147,21 @@ mod tests {
         assert_eq!(
             render(true)["checks"]["search"][0]["output"],
             "index offline"
+        );
+    }
+
+    #[test]
+    fn a_group_notes_its_absent_optional_members() {
+        use crate::model::group::Group;
+        use crate::model::target::Target;
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let lb = Group::new("lb", "/lbz").optional_members(["cache"]);
+        state.groups = vec![lb].into();
+        let subject = Subject::new(&state, Target::Group(0), Scope::All, false);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&render(&subject)).unwrap(),
+            json!({"status": "pass", "notes": ["cache: optional, not configured"], "checks": {}})
         );
     }
 }

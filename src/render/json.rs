@@ -23,6 +23,9 @@ struct Body<'a> {
     live: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     checks: Option<Checks<'a>>,
+    /// A group's optional members this deployment does not have (not counted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    absent_optional: Vec<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     excluded: &'a [&'a str],
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -113,6 +116,7 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
         draining: combined.then_some(lifecycle.draining),
         live: combined.then_some(lifecycle.broken.is_none()),
         checks: subject.has_listing().then_some(Checks(*subject)),
+        absent_optional: subject.absent().collect(),
         excluded: match scope {
             Scope::Exclude(names) => names,
             _ => &[],
@@ -258,5 +262,31 @@ mod tests {
         );
         let revealed = &render(true, true)["checks"]["search"]["history"];
         assert_eq!(revealed[0]["error"], "password=hunter2");
+    }
+
+    #[test]
+    fn a_group_lists_its_absent_optional_members_apart() {
+        use crate::model::group::Group;
+        use crate::model::target::Target;
+        let mut state = state();
+        let lb = Group::new("lb", "/lbz")
+            .members(["db"])
+            .optional_members(["cache", "search"]);
+        state.groups = vec![lb].into();
+        let subject = Subject::new(&state, Target::Group(0), Scope::All, false);
+        let value: serde_json::Value = serde_json::from_slice(&render(&subject)).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "status": "degraded",
+                "checks": {
+                    "db": {"status": "ok", "critical": true},
+                    "search": {"status": "down", "critical": false},
+                },
+                "absent_optional": ["cache"],
+            })
+        );
+        let readiness = body(&state, Probe::Readiness, Scope::All, false);
+        assert!(readiness.get("absent_optional").is_none());
     }
 }

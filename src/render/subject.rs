@@ -64,6 +64,21 @@ impl<'a> Subject<'a> {
             .map(|(name, component)| (name.as_str(), component))
     }
 
+    /// The target's optional members this deployment does not have (a group's only),
+    /// unless the body answers for one component or the name is excluded.
+    pub(super) fn absent(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let Subject {
+            state,
+            target,
+            scope,
+            ..
+        } = *self;
+        let whole = !matches!(scope, Scope::Only(_));
+        state
+            .absent(target)
+            .filter(move |name| whole && scope.counts(name))
+    }
+
     /// Whether the body has a `checks` listing: always for readiness, the combined probe
     /// and groups; for liveness and startup only when they have members.
     pub(super) fn has_listing(&self) -> bool {

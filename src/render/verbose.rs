@@ -70,6 +70,10 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
             _ => line(&mut text, &name, failure.as_deref()),
         }
     }
+    // Optional members this deployment does not have: not counted, and said so.
+    for name in subject.absent() {
+        let _ = writeln!(text, "[+]{name} absent: optional, not configured");
+    }
     if let Scope::Exclude(names) = scope {
         for name in names {
             if let Some(component) = state.components.get(*name) {
@@ -201,5 +205,37 @@ mod tests {
                  [+]fleet ok: redis down across the fleet (2/2 peers)\n"
             )
         );
+    }
+
+    #[test]
+    fn a_group_says_which_optional_members_it_does_not_have() {
+        use crate::model::group::Group;
+        use crate::model::target::Target;
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let mut db = Component::new(ComponentKind::Check, true);
+        db.status = ComponentStatus::Up;
+        state.components.insert("db".into(), db);
+        let lb = Group::new("lb", "/lbz")
+            .members(["db"])
+            .optional_members(["cache", "queue"]);
+        state.groups = vec![lb].into();
+        let lb = Target::Group(0);
+        let text = |scope| {
+            let body = render(&Subject::new(&state, lb, scope, false));
+            String::from_utf8(body.to_vec()).unwrap()
+        };
+        assert_eq!(
+            text(Scope::All),
+            "[+]db ok\n[+]cache absent: optional, not configured\n\
+             [+]queue absent: optional, not configured\nlb check passed\n"
+        );
+        assert_eq!(
+            text(Scope::Exclude(&["queue"])),
+            "[+]db ok\n[+]cache absent: optional, not configured\n\
+             warn: some health checks cannot be excluded: no matches for \"queue\"\n\
+             lb check passed\n"
+        );
+        assert_eq!(text(Scope::Only("db")), "[+]db ok\ndb check passed\n");
     }
 }
