@@ -1,10 +1,11 @@
 //! Probe composition over real HTTP: which probes each check and manual component counts
-//! for (liveness, startup, report-only), groups of your own on their own paths, and
-//! `degraded` mapped to 503.
+//! for (liveness, startup, report-only), groups of your own on their own paths (optional
+//! members, groups in groups), and `degraded` mapped to 503.
 
 mod common;
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::client::{fetch, send, wait_for_status};
@@ -254,6 +255,204 @@ fn a_conflicting_group_path_is_refused_naming_it() {
     assert_eq!(
         error.message(),
         "group \"lb\": member \"nope\" is not registered"
+    );
+}
+
+/// The same groups for two deployments: `lb` requires `database` and takes `cache` where
+/// there is one; `deep` counts `lb`'s members and a non-critical `search`, 503 when
+/// degraded. `cache` is a check failing with "evicted" when `with_cache`; the switch fails
+/// `database`.
+fn deployment(with_cache: bool) -> (Arc<AtomicBool>, Health) {
+    let (database_down, database) = switch("refused");
+    let search = || async { Ok::<(), String>(()) };
+    let mut builder = Health::builder()
+        .add_check(NamedCheck::new("database", database).interval(Duration::from_millis(20)))
+        .add_check(
+            NamedCheck::new("search", search)
+                .non_critical()
+                .interval(Duration::from_millis(20)),
+        )
+        .failure_threshold(1)
+        .group(
+            Group::new("lb", "/lbz")
+                .members(["database"])
+                .optional_members(["cache"]),
+        )
+        .group(
+            Group::new("deep", "/deep")
+                .members_of(["lb"])
+                .members(["search"])
+                .fail_when_degraded(),
+        );
+    if with_cache {
+        builder = builder.check("cache", || async { Err("evicted") });
+    }
+    (
+        database_down,
+        builder.initial_jitter(Duration::ZERO).build(),
+    )
+}
+
+#[tokio::test]
+async fn an_absent_optional_member_is_ignored_and_said() {
+    let (_, health) = deployment(false);
+    health.mark_started();
+    health.start_checks();
+    settled(&health).await;
+    let (addr, calls) = serve_counting(&health).await;
+
+    let lb = fetch(addr, "/lbz").await;
+    assert_eq!(lb.status, StatusCode::OK);
+    assert_eq!(
+        lb.json(),
+        serde_json::json!({
+            "status": "ok",
+            "checks": {"database": {"status": "ok", "critical": true}},
+            "absent_optional": ["cache"],
+        })
+    );
+    assert_eq!(
+        fetch(addr, "/lbz?verbose").await.text(),
+        "[+]database ok\n[+]cache absent: optional, not configured\nlb check passed\n"
+    );
+    let ietf = send(
+        addr,
+        Method::GET,
+        "/lbz",
+        &[("accept", "application/health+json")],
+    )
+    .await;
+    assert_eq!(ietf.json()["status"], "pass");
+    assert_eq!(
+        ietf.json()["notes"],
+        serde_json::json!(["cache: optional, not configured"])
+    );
+    assert_eq!(
+        fetch(addr, "/lbz/cache").await.status,
+        StatusCode::NOT_FOUND,
+        "no such component here"
+    );
+    // The built-in probes know nothing of it.
+    let ready = fetch(addr, "/readyz?verbose").await.text();
+    assert!(!ready.contains("cache"), "{ready}");
+    assert!(
+        fetch(addr, "/readyz")
+            .await
+            .json()
+            .get("absent_optional")
+            .is_none()
+    );
+    assert_eq!(calls.count(), 0, "nothing reached the inner service");
+}
+
+#[tokio::test]
+async fn a_present_optional_member_counts_like_any_member() {
+    let (_, health) = deployment(true);
+    health.mark_started();
+    health.start_checks();
+    settled(&health).await;
+    let (addr, _) = serve_counting(&health).await;
+
+    let lb = fetch(addr, "/lbz").await;
+    assert_eq!(lb.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(lb.json()["checks"]["cache"]["status"], "down");
+    assert!(lb.json().get("absent_optional").is_none());
+    assert_eq!(
+        fetch(addr, "/lbz?verbose").await.text(),
+        "[-]cache failed: reason withheld\n[+]database ok\nlb check failed\n"
+    );
+    assert_eq!(
+        fetch(addr, "/lbz/cache").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        fetch(addr, "/lbz?exclude=cache").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_nested_group_counts_the_members_of_the_group_it_nests() {
+    let (database_down, health) = deployment(false);
+    health.mark_started();
+    health.start_checks();
+    settled(&health).await;
+    let (addr, _) = serve_counting(&health).await;
+
+    let deep = fetch(addr, "/deep").await;
+    assert_eq!(deep.status, StatusCode::OK);
+    assert_eq!(
+        deep.json(),
+        serde_json::json!({
+            "status": "ok",
+            "checks": {
+                "database": {"status": "ok", "critical": true},
+                "search": {"status": "ok", "critical": false},
+            },
+            "absent_optional": ["cache"],
+        })
+    );
+    assert_eq!(
+        fetch(addr, "/deep?verbose").await.text(),
+        "[+]database ok\n[+]search (non-critical) ok\n\
+         [+]cache absent: optional, not configured\ndeep check passed\n"
+    );
+    // A member through `lb` has its sub-path under `deep` too.
+    assert_eq!(fetch(addr, "/deep/database").await.status, StatusCode::OK);
+
+    // The nested member fails: both groups fail; `deep` lists it as its own member.
+    database_down.store(true, Ordering::SeqCst);
+    wait_for_status(addr, "/lbz", StatusCode::SERVICE_UNAVAILABLE).await;
+    let deep = wait_for_status(addr, "/deep", StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(deep.json()["status"], "down");
+    assert_eq!(
+        fetch(addr, "/deep?verbose").await.text(),
+        "[-]database failed: reason withheld\n[+]search (non-critical) ok\n\
+         [+]cache absent: optional, not configured\ndeep check failed\n"
+    );
+    assert_eq!(
+        fetch(addr, "/deep/database").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    database_down.store(false, Ordering::SeqCst);
+    wait_for_status(addr, "/deep", StatusCode::OK).await;
+    let snapshot = health.snapshot();
+    let deep = snapshot.groups().find(|g| g.name() == "deep").unwrap();
+    assert!(deep.member_names().eq(["search", "database"]));
+    assert!(deep.nested_group_names().eq(["lb"]));
+}
+
+#[test]
+fn nested_group_mistakes_are_refused_naming_them() {
+    let error = Health::builder()
+        .group(Group::new("a", "/a").members_of(["b"]))
+        .group(Group::new("b", "/b").members_of(["a"]))
+        .try_build()
+        .unwrap_err();
+    assert_eq!(
+        error.message(),
+        "group \"a\": nested groups form a cycle: \"a\" -> \"b\" -> \"a\""
+    );
+    let error = Health::builder()
+        .group(Group::new("deep", "/deep").members_of(["lb"]))
+        .try_build()
+        .unwrap_err();
+    assert_eq!(
+        error.message(),
+        "group \"deep\": nested group \"lb\" is not registered"
+    );
+    // Optional members may be absent; required ones still may not.
+    let error = Health::builder()
+        .group(
+            Group::new("lb", "/lbz")
+                .members(["database"])
+                .optional_members(["cache"]),
+        )
+        .try_build()
+        .unwrap_err();
+    assert_eq!(
+        error.message(),
+        "group \"lb\": member \"database\" is not registered"
     );
 }
 
