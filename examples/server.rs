@@ -45,7 +45,7 @@
 //! | `CHECK_TIMEOUT_MS` | `2000` | how long a check may take before it counts as failed |
 //! | `SHUTDOWN_DELAY_MS` | `5000` | on SIGTERM/Ctrl-C: how long to keep serving with readiness 503 before stopping |
 //! | `HEALTH_DETAILS_TOKEN` | unset | requests with `x-health-token: <it>` see error details in health bodies |
-//! | `HEALTH_GROUPS` | unset | probes of your own: `name=/path:member,member;…`, e.g. `lb=/lbz:database;deep=/deep:database,redis` |
+//! | `HEALTH_GROUPS` | unset | probes of your own: `name=/path:member,member;…`, e.g. `lb=/lbz:database;deep=/deep:database,redis`; `redis?` is an optional member (ignored where that check is not configured, said in `?verbose`), `@lb` counts the members of the group `lb` too, e.g. `lb=/lbz:database,redis?;deep=/deep:@lb,upstream?` |
 //! | `REPORT_ONLY_CHECKS` | unset | checks shown and reported but never failing a probe, comma-separated (e.g. `redis`) |
 //! | `SHARED_CHECKS` | unset | checks of a dependency every replica shares, comma-separated (e.g. `database,redis`): with `PEERS`, an outage the peers see too holds readiness (degraded) |
 //! | `PEERS` | unset | the other replicas, asked about a failing shared check: `host:port` or a comma-separated list (each name resolved anew each time, e.g. a headless Service; itself included is fine, it skips itself); unset: shared checks fail readiness alone |
@@ -95,8 +95,9 @@
 //! reason.
 //!
 //! A dependency that is unreachable or refuses the credentials is a failing check (logged);
-//! a URL or an address that cannot be parsed at all, a malformed group or a group path that
-//! another probe has stops start-up (exit 2). An address that cannot be bound (`LISTEN_ADDR`
+//! a URL or an address that cannot be parsed at all, a malformed group, a group path that
+//! another probe has, a required member that is not a check here, or groups nesting each
+//! other in a cycle stops start-up (exit 2). An address that cannot be bound (`LISTEN_ADDR`
 //! or `PROBE_ADDR`: in use, not local) stops it too, as serving that fails (exit 1), and so
 //! do watchdog thresholds the probe server refuses (exit 1, with the reason).
 

@@ -264,8 +264,10 @@ impl Display for PeerList {
     }
 }
 
-/// `name` as groups, `name=/path:member,member;…`; printed. Unset or empty: none. A
-/// malformed definition is an error naming the variable and the definition.
+/// `name` as groups, `name=/path:member,member;…`; printed. Unset or empty: none. A member
+/// ending in `?` is optional (`cache?`), one starting with `@` is another group whose
+/// members count too (`@lb`). A malformed definition is an error naming the variable and
+/// the definition.
 pub(crate) fn groups_from_env(name: &str) -> Result<Vec<Group>, String> {
     let Some(raw) = set_or_say_unset(name) else {
         return Ok(Vec::new());
@@ -274,7 +276,7 @@ pub(crate) fn groups_from_env(name: &str) -> Result<Vec<Group>, String> {
         .split(';')
         .map(|definition| {
             group(definition.trim()).map_err(|error| {
-                format!("{name} is not valid: {definition:?}: {error} (expected name=/path:member,member)")
+                format!("{name} is not valid: {definition:?}: {error} (expected name=/path:member,optional?,@group)")
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -288,5 +290,15 @@ fn group(definition: &str) -> Result<Group, &'static str> {
     if name.trim().is_empty() {
         return Err("an empty name");
     }
-    Ok(Group::new(name.trim(), path.trim()).members(names(members)?))
+    let mut group = Group::new(name.trim(), path.trim());
+    for member in names(members)? {
+        group = match (member.strip_prefix('@'), member.strip_suffix('?')) {
+            (Some(_), Some(_)) => return Err("a group cannot be optional"),
+            (Some(""), _) | (_, Some("")) => return Err("an empty name"),
+            (Some(nested), None) => group.members_of([nested]),
+            (None, Some(optional)) => group.optional_members([optional]),
+            (None, None) => group.members([member]),
+        };
+    }
+    Ok(group)
 }

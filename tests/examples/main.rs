@@ -5,8 +5,8 @@
 //! One module per example, named after it; the reference server has one per subject:
 //!
 //! - `server`: `examples/server.rs`: app, admin routes, start-up delay, configuration, drain;
-//! - `server_composition`: its `HEALTH_GROUPS` and `REPORT_ONLY_CHECKS`, with real PostgreSQL
-//!   and Redis;
+//! - `server_composition`: its `HEALTH_GROUPS` (optional members, groups in groups) and
+//!   `REPORT_ONLY_CHECKS`, with real PostgreSQL and Redis;
 //! - `server_dependencies`: the same with real PostgreSQL and Redis going away and back;
 //! - `server_checks`: the catalogue's checks through its environment: MariaDB and SQLite
 //!   through `DATABASE_URL`, a gRPC upstream draining, a certificate near expiry, disk space,

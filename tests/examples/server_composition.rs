@@ -1,5 +1,6 @@
-//! `examples/server.rs` composing its probes from the environment: `HEALTH_GROUPS` and
-//! `REPORT_ONLY_CHECKS` over real PostgreSQL and Redis, and what it refuses at start.
+//! `examples/server.rs` composing its probes from the environment: `HEALTH_GROUPS` (optional
+//! members and groups in groups included) and `REPORT_ONLY_CHECKS` over real PostgreSQL and
+//! Redis, and what it refuses at start.
 
 use std::process::Command;
 
@@ -71,6 +72,58 @@ async fn groups_and_report_only_checks_over_real_dependencies() {
     wait_for_status(addr, "/deep", StatusCode::OK).await;
 }
 
+#[tokio::test]
+async fn optional_members_and_nested_groups_from_the_environment() {
+    let mut redis = Redis::start();
+    let database = database_url();
+    let redis_url = redis.url();
+    // `redis` is configured here, `upstream` is not: one spec for both deployments.
+    let groups = "lb=/lbz:database,redis?,upstream?;deep=/deep:@lb";
+    let server = Example::start(
+        "server",
+        &[
+            ("DATABASE_URL", &database),
+            ("REDIS_URL", &redis_url),
+            ("HEALTH_GROUPS", groups),
+            ("CHECK_INTERVAL_MS", "100"),
+            ("CHECK_TIMEOUT_MS", "500"),
+        ],
+    );
+    let addr = server.addr;
+    let output = server.output();
+    assert!(
+        output.contains(&format!("  HEALTH_GROUPS={groups}")),
+        "{output}"
+    );
+
+    wait_for_status(addr, "/deep", StatusCode::OK).await;
+    let lb = fetch(addr, "/lbz").await.json();
+    assert_eq!(lb["absent_optional"], serde_json::json!(["upstream"]));
+    assert_eq!(lb["checks"]["redis"]["status"], "ok");
+    assert_eq!(
+        fetch(addr, "/deep?verbose").await.text(),
+        "[+]database ok\n[+]redis ok\n\
+         [+]upstream absent: optional, not configured\ndeep check passed\n"
+    );
+
+    // Redis is optional but configured: it counts, in `lb` and through it in `deep`.
+    redis.stop();
+    wait_for_status(addr, "/lbz", StatusCode::SERVICE_UNAVAILABLE).await;
+    wait_for_status(addr, "/deep", StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(
+        fetch(addr, "/deep?verbose").await.text(),
+        "[+]database ok\n[-]redis failed: reason withheld\n\
+         [+]upstream absent: optional, not configured\ndeep check failed\n"
+    );
+    assert_eq!(
+        fetch(addr, "/deep/redis").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+
+    redis.restart();
+    wait_for_status(addr, "/deep", StatusCode::OK).await;
+}
+
 /// Run the server with `env` and return its exit code and stderr (it must not start).
 fn refused(env: &[(&str, &str)]) -> (Option<i32>, String) {
     let output = Command::new(example_binary("server"))
@@ -115,6 +168,39 @@ fn conflicting_or_malformed_composition_stops_start_up() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("\"cache\" is not a check (database, redis, upstream, rabbitmq, nats, certificate, disk, jobs)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn malformed_or_cyclic_nesting_stops_start_up() {
+    let (code, stderr) = refused(&[("HEALTH_GROUPS", "a=/a:@b;b=/b:@a")]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("group \"a\": nested groups form a cycle: \"a\" -> \"b\" -> \"a\""),
+        "{stderr}"
+    );
+    let (code, stderr) = refused(&[("HEALTH_GROUPS", "deep=/deep:@lb")]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("group \"deep\": nested group \"lb\" is not registered"),
+        "{stderr}"
+    );
+    let (code, stderr) = refused(&[("HEALTH_GROUPS", "lb=/lbz:@deep?")]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("HEALTH_GROUPS is not valid: \"lb=/lbz:@deep?\": a group cannot be optional"),
+        "{stderr}"
+    );
+    let (code, stderr) = refused(&[("HEALTH_GROUPS", "lb=/lbz:?")]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("an empty name"), "{stderr}");
+    // Optional members may be absent; a required one still may not.
+    let (code, stderr) = refused(&[("HEALTH_GROUPS", "lb=/lbz:database?,cache")]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("group \"lb\": member \"cache\" is not registered"),
         "{stderr}"
     );
 }
