@@ -1,5 +1,7 @@
 //! [`Subject`]: what one body is rendered from, and the reading every format shares.
 
+use std::borrow::Cow;
+
 use crate::model::component::Component;
 use crate::model::probe::Probe;
 use crate::model::scope::Scope;
@@ -91,8 +93,8 @@ impl<'a> Subject<'a> {
                 true => format!("broken: {broken}"),
                 false => "broken".to_owned(),
             }),
-            Some(Probe::Startup) => (!state.is_started()).then(|| "starting".to_owned()),
-            _ => state.lifecycle_reason().map(str::to_owned),
+            Some(Probe::Startup) => state.startup_reason().map(Cow::into_owned),
+            _ => state.lifecycle_reason().map(Cow::into_owned),
         }
     }
 
