@@ -98,6 +98,17 @@ impl<'a> Subject<'a> {
         }
     }
 
+    /// The start-up gates a body names, while start-up waits for them or failed: the tasks
+    /// still holding one, then those that panicked. None for liveness (start-up is none of
+    /// its business) or a `/<path>/<name>` answer.
+    pub(super) fn gates(&self) -> (Vec<&'a str>, Vec<&'a str>) {
+        let gates = &self.state.lifecycle.gates;
+        if matches!(self.scope, Scope::Only(_)) || self.probe() == Some(Probe::Liveness) {
+            return (Vec::new(), Vec::new());
+        }
+        (gates.closed().collect(), gates.panicked().collect())
+    }
+
     /// Why the verdict holds although critical members fail: their outage is fleet-wide
     /// (`redis down across the fleet (2/2 peers)`, `; `-separated). Readiness, the combined
     /// probe and groups only, never a `/<path>/<name>` answer (the check's own status).
