@@ -276,10 +276,11 @@ async fn run(
     // The simulated warm-up is a start-up task: it holds a gate, and start-up completes once
     // it is released and the server has marked itself started.
     let warm_up = health.startup_gate("warm-up");
-    let mut started = health.subscribe();
+    let mut changes = health.subscribe();
     tokio::spawn(warm_up.release_after(tokio::time::sleep(config.startup_delay)));
     tokio::spawn(async move {
-        if started.wait_for(|snapshot| snapshot.is_started()).await.is_ok() {
+        let started = changes.wait_for(|snapshot| snapshot.is_started()).await;
+        if started.is_ok() {
             tracing::info!("started");
         }
     });

@@ -218,8 +218,10 @@ mod tests {
         for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
             let health = Health::default();
             let names = ["migrations", "cache-warmup", "index"];
-            let mut gates: Vec<Option<StartupGate>> =
-                names.iter().map(|n| Some(health.startup_gate(*n))).collect();
+            let mut gates: Vec<Option<StartupGate>> = names
+                .iter()
+                .map(|n| Some(health.startup_gate(*n)))
+                .collect();
             for (released, at) in order.into_iter().enumerate() {
                 assert_eq!(health.snapshot().status(Probe::Startup), Status::Down);
                 gates[at].take().unwrap().release();

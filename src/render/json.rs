@@ -190,12 +190,21 @@ mod tests {
                 "closed_gates": ["migrations", "cache-warmup"],
             })
         );
-        assert_eq!(body(&state, Probe::Liveness, Scope::All, false), serde_json::json!({"status": "ok"}));
+        assert_eq!(
+            body(&state, Probe::Liveness, Scope::All, false),
+            serde_json::json!({"status": "ok"})
+        );
         state.lifecycle.gates.panic(migrations);
         let combined = body(&state, Probe::Combined, Scope::All, false);
         assert_eq!(combined["reason"], "start-up failed: migrations panicked");
-        assert_eq!(combined["closed_gates"], serde_json::json!(["cache-warmup"]));
-        assert_eq!(combined["panicked_gates"], serde_json::json!(["migrations"]));
+        assert_eq!(
+            combined["closed_gates"],
+            serde_json::json!(["cache-warmup"])
+        );
+        assert_eq!(
+            combined["panicked_gates"],
+            serde_json::json!(["migrations"])
+        );
         assert_eq!(combined["started"], false);
     }
 

@@ -90,7 +90,10 @@ async fn reference_server_waits_its_startup_delay() {
     assert_eq!(startup.status, StatusCode::SERVICE_UNAVAILABLE);
     // The warm-up is a start-up task holding its gate.
     assert_eq!(startup.json()["reason"], "starting: waiting for warm-up");
-    assert_eq!(startup.json()["closed_gates"], serde_json::json!(["warm-up"]));
+    assert_eq!(
+        startup.json()["closed_gates"],
+        serde_json::json!(["warm-up"])
+    );
     assert_eq!(
         fetch(addr, "/readyz").await.status,
         StatusCode::SERVICE_UNAVAILABLE
