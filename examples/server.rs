@@ -30,7 +30,7 @@
 //! | `STALL_AFTER_MS` | `10000` | with `PROBE_ADDR`: the runtime watchdog fails liveness (component `runtime`) after this long without a heartbeat (at least 500) |
 //! | `OVERLOAD_AFTER_MS` | unset | with `PROBE_ADDR`: the watchdog fails readiness (component `overload`) while heartbeats run this late (at least 20, under `STALL_AFTER_MS`); unset: off |
 //! | `API_TOKEN` | `dev-token` | bearer token for `/api/*` and `/admin/*` |
-//! | `STARTUP_DELAY_MS` | `0` | simulated warm-up before the service marks itself started |
+//! | `STARTUP_DELAY_MS` | `0` | simulated warm-up, a start-up task holding the start-up gate `warm-up` this long |
 //! | `DATABASE_URL` | unset | adds a critical `database` check; the scheme picks the driver: `postgres://` (or `postgresql://`), `mysql://` or `mariadb://`, `sqlite://` (e.g. `sqlite://data.db?mode=rwc`) |
 //! | `REDIS_URL` | unset | Redis URL; adds a critical `redis` check |
 //! | `AMQP_URL` | unset | RabbitMQ URL (`amqp://user:password@host:5672/%2f`); adds a critical `rabbitmq` check on the server's connection, which a task of its own keeps live (reconnecting while the broker is away) |
@@ -274,13 +274,18 @@ async fn run(
     }
     println!("listening on {}", listener.local_addr()?);
 
-    let startup_delay = config.startup_delay;
-    let starting = health.clone();
+    // The simulated warm-up is a start-up task: it holds a gate, and start-up completes once
+    // it is released and the server has marked itself started.
+    let warm_up = health.startup_gate("warm-up");
+    let mut changes = health.subscribe();
+    tokio::spawn(warm_up.release_after(tokio::time::sleep(config.startup_delay)));
     tokio::spawn(async move {
-        tokio::time::sleep(startup_delay).await;
-        starting.mark_started();
-        tracing::info!("started");
+        let started = changes.wait_for(|snapshot| snapshot.is_started()).await;
+        if started.is_ok() {
+            tracing::info!("started");
+        }
     });
+    health.mark_started();
 
     // On SIGTERM/Ctrl-C: readiness 503 at once, keep serving for the delay, then stop
     // accepting and finish in-flight requests.

@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | liveness | `/healthz` | the process is not marked broken, and every critical liveness member is up (none by default) |
 //! | readiness | `/readyz` | started, not draining, not refusing traffic, every critical readiness member up |
-//! | startup | `/startupz` | [`Health::mark_started`] was called and every startup member has passed once (latches) |
+//! | startup | `/startupz` | [`Health::mark_started`] was called, every [start-up gate](Health::startup_gate) is released and every startup member has passed once (latches) |
 //! | combined | `/health` | as readiness; the body shows lifecycle and every component |
 //!
 //! Each check and manual component counts for the probes you choose (readiness by

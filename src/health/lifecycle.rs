@@ -131,7 +131,10 @@ mod tests {
         let snapshot = health.snapshot();
         assert_eq!(snapshot.status(Probe::Readiness), Status::Down);
         assert_eq!(snapshot.status(Probe::Liveness), Status::Ok);
-        assert_eq!(snapshot.state.lifecycle_reason(), Some("upgrade"));
+        assert_eq!(
+            snapshot.state.lifecycle_reason().as_deref(),
+            Some("upgrade")
+        );
         let mut changes = health.subscribe();
         tokio::time::sleep(Duration::from_secs(61)).await;
         changes.changed().await.unwrap();

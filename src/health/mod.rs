@@ -8,7 +8,7 @@
 //! layer, the gRPC bridge and any listener read those snapshots; none of them runs a check.
 //!
 //! One file per job: [`builder`](HealthBuilder), `engine` (start, stop, results), `lifecycle`
-//! and `components` (the setters), `clock`, `publish` (change → snapshot → subscribers),
+//! and `components` (the setters), `gates` (the [`StartupGate`]s start-up waits for), `clock`, `publish` (change → snapshot → subscribers),
 //! [`Snapshot`], [`Details`] (who sees error texts), `shutdown` and `lint`.
 
 mod build_error;
@@ -21,6 +21,7 @@ mod details;
 mod engine;
 #[cfg(feature = "fleet")]
 mod fleet;
+mod gates;
 mod history;
 mod instance;
 mod lifecycle;
@@ -39,6 +40,7 @@ use tokio::sync::{broadcast, watch};
 pub use build_error::BuildError;
 pub use builder::HealthBuilder;
 pub use details::{Details, ProbeRequest};
+pub use gates::StartupGate;
 pub use snapshot::Snapshot;
 pub(crate) use traffic::Observed;
 
@@ -61,7 +63,7 @@ use crate::model::transition::Transition;
 /// [`mark_out_of_maintenance`](Health::mark_out_of_maintenance),
 /// [`mark_broken`](Health::mark_broken) / [`mark_alive`](Health::mark_alive);
 /// [`mark_started`](Health::mark_started) and [`mark_draining`](Health::mark_draining) are
-/// one-way. The check engine is started and stopped:
+/// one-way; start-up also waits for every [`startup_gate`](Health::startup_gate) taken. The check engine is started and stopped:
 /// [`start_checks`](Health::start_checks) / [`stop_checks`](Health::stop_checks)
 /// ([`run_checks`](Health::run_checks) to drive it yourself).
 ///

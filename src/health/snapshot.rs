@@ -68,11 +68,23 @@ impl Snapshot {
         self.version
     }
 
-    /// Whether [`Health::mark_started`](super::Health::mark_started) has been called and
-    /// every check [required for startup](super::HealthBuilder::require_for_startup) has
-    /// passed once.
+    /// Whether [`Health::mark_started`](super::Health::mark_started) has been called, every
+    /// [start-up gate](super::Health::startup_gate) is released and every check
+    /// [required for startup](super::HealthBuilder::require_for_startup) has passed once.
     pub fn is_started(&self) -> bool {
         self.state.is_started()
+    }
+
+    /// The start-up tasks still holding a [gate](super::Health::startup_gate), each name
+    /// once, oldest first.
+    pub fn closed_gates(&self) -> impl Iterator<Item = &str> {
+        self.state.lifecycle.gates.closed()
+    }
+
+    /// The start-up tasks that panicked holding a [gate](super::Health::startup_gate): start-up
+    /// has failed for good when there is one.
+    pub fn panicked_gates(&self) -> impl Iterator<Item = &str> {
+        self.state.lifecycle.gates.panicked()
     }
 
     /// Whether the service is draining before shutdown.

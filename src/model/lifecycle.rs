@@ -2,11 +2,14 @@
 
 use tokio::time::Instant;
 
-/// What the application said about itself: started, draining, refusing traffic, broken,
-/// in maintenance.
+use super::gates::Gates;
+
+/// What the application said about itself: started, the start-up gates, draining, refusing
+/// traffic, broken, in maintenance.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Lifecycle {
     pub(crate) started: bool,
+    pub(crate) gates: Gates,
     pub(crate) draining: bool,
     pub(crate) refusing: Option<String>,
     pub(crate) broken: Option<String>,

@@ -12,6 +12,7 @@ pub(crate) mod balance;
 pub(crate) mod component;
 pub(crate) mod flapping;
 pub(crate) mod fleet;
+pub(crate) mod gates;
 pub(crate) mod group;
 pub(crate) mod history;
 pub(crate) mod lifecycle;

@@ -1,5 +1,6 @@
 //! [`State`]: lifecycle and components, and the verdict rules every probe reads.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -28,15 +29,23 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Started: [`Health::mark_started`](crate::health::Health::mark_started) was called and
-    /// every startup member has passed once. Both are latches.
+    /// Started: [`Health::mark_started`](crate::health::Health::mark_started) was called,
+    /// every start-up gate is open and every startup member has passed once. Latches all
+    /// (the handle takes no gate once started).
     pub(crate) fn is_started(&self) -> bool {
         self.lifecycle.started
+            && self.lifecycle.gates.all_open()
             && self
                 .components
                 .values()
                 .filter(|component| component.probes.contains(Probe::Startup))
                 .all(|component| component.ever_up)
+    }
+
+    /// Why start-up has not completed, if it has not: `starting`, naming the gates still
+    /// closed, or `start-up failed` naming the tasks that panicked.
+    pub(crate) fn startup_reason(&self) -> Option<Cow<'static, str>> {
+        (!self.is_started()).then(|| self.lifecycle.gates.reason())
     }
 
     /// The verdict of a built-in probe; see the crate docs for the rules.
@@ -144,20 +153,18 @@ impl State {
     }
 
     /// Why the lifecycle alone keeps readiness (and groups) down, if it does.
-    pub(crate) fn lifecycle_reason(&self) -> Option<&str> {
+    pub(crate) fn lifecycle_reason(&self) -> Option<Cow<'_, str>> {
         let lifecycle = &self.lifecycle;
         if lifecycle.broken.is_some() {
-            Some("broken")
+            Some("broken".into())
         } else if lifecycle.draining {
-            Some("shutting down")
+            Some("shutting down".into())
         } else if let Some(maintenance) = &lifecycle.maintenance {
-            Some(&maintenance.reason)
+            Some(maintenance.reason.as_str().into())
         } else if let Some(reason) = &lifecycle.refusing {
-            Some(reason)
-        } else if !self.is_started() {
-            Some("starting")
+            Some(reason.as_str().into())
         } else {
-            None
+            self.startup_reason()
         }
     }
 
@@ -245,7 +252,7 @@ mod tests {
         assert_eq!(state.status(Probe::Startup), Status::Down);
         assert_eq!(state.status(Probe::Readiness), Status::Down);
         assert_eq!(state.status(Probe::Combined), Status::Down);
-        assert_eq!(state.lifecycle_reason(), Some("starting"));
+        assert_eq!(state.lifecycle_reason().as_deref(), Some("starting"));
     }
 
     #[test]
@@ -276,11 +283,11 @@ mod tests {
     fn lifecycle_reasons_in_priority_order() {
         let mut state = started();
         state.lifecycle.refusing = Some("maintenance".into());
-        assert_eq!(state.lifecycle_reason(), Some("maintenance"));
+        assert_eq!(state.lifecycle_reason().as_deref(), Some("maintenance"));
         state.lifecycle.draining = true;
-        assert_eq!(state.lifecycle_reason(), Some("shutting down"));
+        assert_eq!(state.lifecycle_reason().as_deref(), Some("shutting down"));
         state.lifecycle.broken = Some("deadlock".into());
-        assert_eq!(state.lifecycle_reason(), Some("broken"));
+        assert_eq!(state.lifecycle_reason().as_deref(), Some("broken"));
         assert_eq!(state.status(Probe::Liveness), Status::Down);
         assert_eq!(state.status(Probe::Startup), Status::Ok);
     }
@@ -329,7 +336,7 @@ mod tests {
             startup,
         );
         assert_eq!(state.status(Probe::Startup), Status::Down);
-        assert_eq!(state.lifecycle_reason(), Some("starting"));
+        assert_eq!(state.lifecycle_reason().as_deref(), Some("starting"));
         let migrations = state.components.get_mut("migrations").unwrap();
         migrations.status = ComponentStatus::Up;
         migrations.ever_up = true;

@@ -17,6 +17,12 @@ struct Body<'a> {
     reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     started: Option<bool>,
+    /// The start-up tasks still holding a gate (every body but liveness).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    closed_gates: Vec<&'a str>,
+    /// The start-up tasks that panicked holding a gate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    panicked_gates: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     draining: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,10 +115,13 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     } = *subject;
     let lifecycle = &state.lifecycle;
     let combined = subject.probe() == Some(Probe::Combined) && !matches!(scope, Scope::Only(_));
+    let (closed_gates, panicked_gates) = subject.gates();
     let body = Body {
         status: status.as_str(),
         reason: subject.reason(),
         started: combined.then(|| state.is_started()),
+        closed_gates,
+        panicked_gates,
         draining: combined.then_some(lifecycle.draining),
         live: combined.then_some(lifecycle.broken.is_none()),
         checks: subject.has_listing().then_some(Checks(*subject)),
@@ -168,6 +177,39 @@ mod tests {
             json(Probe::Readiness),
             serde_json::json!({"status": "down", "reason": "starting", "checks": {}})
         );
+    }
+
+    #[test]
+    fn bodies_name_the_gates_start_up_waits_for() {
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let gates = &mut state.lifecycle.gates;
+        let migrations = gates.close("migrations".into());
+        gates.close("cache-warmup".into());
+        assert_eq!(
+            body(&state, Probe::Startup, Scope::All, false),
+            serde_json::json!({
+                "status": "down",
+                "reason": "starting: waiting for migrations, cache-warmup",
+                "closed_gates": ["migrations", "cache-warmup"],
+            })
+        );
+        assert_eq!(
+            body(&state, Probe::Liveness, Scope::All, false),
+            serde_json::json!({"status": "ok"})
+        );
+        state.lifecycle.gates.panic(migrations);
+        let combined = body(&state, Probe::Combined, Scope::All, false);
+        assert_eq!(combined["reason"], "start-up failed: migrations panicked");
+        assert_eq!(
+            combined["closed_gates"],
+            serde_json::json!(["cache-warmup"])
+        );
+        assert_eq!(
+            combined["panicked_gates"],
+            serde_json::json!(["migrations"])
+        );
+        assert_eq!(combined["started"], false);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! [`Subject`]: what one body is rendered from, and the reading every format shares.
 
+use std::borrow::Cow;
+
 use crate::model::component::Component;
 use crate::model::probe::Probe;
 use crate::model::scope::Scope;
@@ -106,9 +108,20 @@ impl<'a> Subject<'a> {
                 true => format!("broken: {broken}"),
                 false => "broken".to_owned(),
             }),
-            Some(Probe::Startup) => (!state.is_started()).then(|| "starting".to_owned()),
-            _ => state.lifecycle_reason().map(str::to_owned),
+            Some(Probe::Startup) => state.startup_reason().map(Cow::into_owned),
+            _ => state.lifecycle_reason().map(Cow::into_owned),
         }
+    }
+
+    /// The start-up gates a body names, while start-up waits for them or failed: the tasks
+    /// still holding one, then those that panicked. None for liveness (start-up is none of
+    /// its business) or a `/<path>/<name>` answer.
+    pub(super) fn gates(&self) -> (Vec<&'a str>, Vec<&'a str>) {
+        let gates = &self.state.lifecycle.gates;
+        if matches!(self.scope, Scope::Only(_)) || self.probe() == Some(Probe::Liveness) {
+            return (Vec::new(), Vec::new());
+        }
+        (gates.closed().collect(), gates.panicked().collect())
     }
 
     /// Why the verdict holds although critical members fail: their outage is fleet-wide

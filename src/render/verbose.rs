@@ -32,6 +32,14 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
             }
         }
     }
+    // The start-up gates still closed, and those whose task panicked.
+    let (closed, panicked) = subject.gates();
+    for name in closed {
+        let _ = writeln!(text, "[-]gate {name} closed");
+    }
+    for name in panicked {
+        let _ = writeln!(text, "[-]gate {name} panicked");
+    }
     for (name, component) in subject.listed() {
         let status = component.status();
         let failure = (!status.is_up()).then(|| match (reveal, component.error()) {
@@ -170,6 +178,31 @@ mod tests {
         assert!(
             text(&state, Probe::Combined, Scope::All, false)
                 .starts_with("[-]lifecycle failed: shutting down\n")
+        );
+    }
+
+    #[test]
+    fn gates_have_a_line_each() {
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let migrations = state.lifecycle.gates.close("migrations".into());
+        state.lifecycle.gates.close("cache-warmup".into());
+        assert_eq!(
+            text(&state, Probe::Startup, Scope::All, false),
+            "[-]started failed: starting: waiting for migrations, cache-warmup\n\
+             [-]gate migrations closed\n[-]gate cache-warmup closed\n\
+             startup check failed\n"
+        );
+        state.lifecycle.gates.panic(migrations);
+        assert_eq!(
+            text(&state, Probe::Readiness, Scope::All, false),
+            "[-]lifecycle failed: start-up failed: migrations panicked\n\
+             [-]gate cache-warmup closed\n[-]gate migrations panicked\n\
+             readiness check failed\n"
+        );
+        assert_eq!(
+            text(&state, Probe::Liveness, Scope::All, false),
+            "[+]live ok\nliveness check passed\n"
         );
     }
 

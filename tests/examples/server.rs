@@ -88,7 +88,12 @@ async fn reference_server_waits_its_startup_delay() {
     assert_eq!(fetch(addr, "/healthz").await.status, StatusCode::OK);
     let startup = fetch(addr, "/startupz").await;
     assert_eq!(startup.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(startup.json()["reason"], "starting");
+    // The warm-up is a start-up task holding its gate.
+    assert_eq!(startup.json()["reason"], "starting: waiting for warm-up");
+    assert_eq!(
+        startup.json()["closed_gates"],
+        serde_json::json!(["warm-up"])
+    );
     assert_eq!(
         fetch(addr, "/readyz").await.status,
         StatusCode::SERVICE_UNAVAILABLE
