@@ -10,6 +10,7 @@ use super::Health;
 use super::engine::say_fleet;
 use crate::model::component::{Component, ComponentKind};
 use crate::model::fleet::FleetView;
+use crate::model::owner::Owner;
 use crate::model::state::State;
 use crate::model::status::ComponentStatus;
 use crate::model::traffic::TrafficFigures;
@@ -38,6 +39,7 @@ impl Observed {
         component.probes = rules.probes;
         component.shared = rules.shared;
         component.component_type = "system".to_owned();
+        component.owner = Some(Owner::Traffic);
         // No traffic yet is no failure.
         component.status = ComponentStatus::Up;
         component.ever_up = true;
