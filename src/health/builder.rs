@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::build_error::BuildError;
 use super::composition::compose;
 use super::defaults::Defaults;
+use super::registry;
 use super::{Details, Fleetwide, Health, Observed};
 use crate::checks::{Check, NamedCheck};
 use crate::model::component::{Component, ComponentKind};
@@ -310,20 +311,13 @@ impl HealthBuilder {
         };
         let mut scheduled = Vec::with_capacity(checks.len());
         for check in checks {
+            if let Some(problem) = registry::invalid_name(&check) {
+                return Err(BuildError::new(problem));
+            }
             let name: Arc<str> = check.name.as_str().into();
             let gates_startup =
                 check.probes.contains(Probe::Startup) || startup.contains(&check.name);
-            let mut component = Component::new(ComponentKind::Check, check.critical);
-            component.probes = check.probes;
-            component.shared = check.shared;
-            component.component_type = check
-                .component_type
-                .clone()
-                .unwrap_or_else(|| check.check.component_type().to_owned());
-            if check.shared && crate::model::path::validate(&format!("/{name}")).is_err() {
-                let message = format!("the shared check {name:?} must be usable in a path");
-                return Err(BuildError::new(message));
-            }
+            let component = registry::component_of(&check);
             if state
                 .components
                 .insert(check.name.clone(), component)
@@ -340,7 +334,7 @@ impl HealthBuilder {
             .map_err(BuildError::new)?;
         compose(&mut state, startup, groups).map_err(BuildError::new)?;
         Ok(Health::from_parts(
-            state, scheduled, details, fleetwide, traffic,
+            state, scheduled, defaults, details, fleetwide, traffic,
         ))
     }
 }

@@ -13,6 +13,7 @@
 
 mod build_error;
 mod builder;
+mod change_error;
 mod clock;
 mod components;
 mod composition;
@@ -26,18 +27,21 @@ mod instance;
 mod lifecycle;
 mod lint;
 mod publish;
+mod registry;
+mod runtime;
 mod shutdown;
 mod snapshot;
 mod traffic;
 
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 
 pub use build_error::BuildError;
 pub use builder::HealthBuilder;
+pub use change_error::{AddError, Holder, RemoveError};
 pub use details::{Details, ProbeRequest};
 pub use snapshot::Snapshot;
 pub(crate) use traffic::Observed;
@@ -45,6 +49,8 @@ pub(crate) use traffic::Observed;
 use crate::engine::{Fleet, Scheduled};
 use crate::model::state::State;
 use crate::model::transition::Transition;
+use defaults::Defaults;
+use registry::Registry;
 
 /// A cheap, cloneable handle to the health state of a service.
 ///
@@ -97,10 +103,14 @@ struct Inner {
     state: Mutex<State>,
     /// The published snapshot. Probes borrow it, never waiting on a writer's work.
     snapshot: watch::Sender<Arc<Snapshot>>,
-    /// The registered checks, for the engine.
-    checks: Arc<[Scheduled]>,
-    /// Republish when the published snapshot would turn stale within this long.
-    refresh_margin: Duration,
+    /// The registered checks, and the running engine's mailbox. Locked after `state` when
+    /// both are.
+    checks: Mutex<Registry>,
+    /// The builder's settings, for a check added while running.
+    defaults: Defaults,
+    /// Republish when the published snapshot would turn stale within this long (in
+    /// nanoseconds): the shortest interval of the checks registered so far, 0 before any.
+    refresh_margin: AtomicU64,
     /// Set once an engine has been started.
     engine_started: AtomicBool,
     /// `true` asks the engine to stop; dropped with the last handle, which stops it too.
@@ -144,6 +154,7 @@ impl Health {
     fn from_parts(
         state: State,
         checks: Vec<Scheduled>,
+        defaults: Defaults,
         details: Details,
         fleet: Fleetwide,
         traffic: Option<traffic::Observed>,
@@ -161,8 +172,9 @@ impl Health {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
                 snapshot,
-                checks: checks.into(),
-                refresh_margin,
+                checks: Mutex::new(Registry::new(checks)),
+                defaults,
+                refresh_margin: AtomicU64::new(nanos(refresh_margin)),
                 engine_started: AtomicBool::new(false),
                 stop: watch::Sender::new(false),
                 details,
@@ -173,6 +185,40 @@ impl Health {
                 traffic: traffic.map(Arc::new),
             }),
         }
+    }
+
+    /// The registered checks (see [`Registry`]).
+    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.inner
+            .checks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The registered checks as they are now.
+    pub(super) fn checks(&self) -> Vec<Scheduled> {
+        self.registry().checks()
+    }
+
+    /// Republish when the published snapshot would turn stale within this long.
+    fn refresh_margin(&self) -> Duration {
+        Duration::from_nanos(self.inner.refresh_margin.load(Ordering::Relaxed))
+    }
+
+    /// A check with this interval joins: the margin is the shortest interval there has been.
+    fn shorten_refresh_margin(&self, interval: Duration) {
+        let interval = nanos(interval);
+        let _ = self.inner.refresh_margin.fetch_update(
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+            |margin| {
+                Some(if margin == 0 {
+                    interval
+                } else {
+                    margin.min(interval)
+                })
+            },
+        );
     }
 
     fn downgrade(&self) -> WeakHealth {
@@ -188,6 +234,11 @@ impl Health {
     pub(crate) fn instance(&self) -> &str {
         &self.inner.instance
     }
+}
+
+/// `duration` in nanoseconds, saturating.
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The handle's place in a fleet: its instance name, and the peers it asks (if any).
