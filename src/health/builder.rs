@@ -50,7 +50,9 @@ pub struct HealthBuilder {
     initial_jitter: Option<Duration>,
     down_interval: Option<Duration>,
     pub(super) fleetwide: Fleetwide,
-    traffic: Option<Traffic>,
+    pub(super) traffic: Option<Traffic>,
+    /// How often the metrics are written again while nothing changes.
+    pub(super) metrics_refresh: Duration,
 }
 
 impl Default for HealthBuilder {
@@ -69,6 +71,7 @@ impl Default for HealthBuilder {
             down_interval: None,
             fleetwide: Fleetwide::default(),
             traffic: None,
+            metrics_refresh: Duration::from_secs(10),
         }
     }
 }
@@ -238,28 +241,6 @@ impl HealthBuilder {
         self
     }
 
-    /// Observe the service's own traffic: every [`HealthLayer`](crate::HealthLayer) over
-    /// the handle records its forwarded requests, and a component (`traffic` unless
-    /// [named](Traffic::name) otherwise) is judged from them by `rules` (see [`Traffic`]).
-    /// Off by default: a forwarded request then pays nothing for it.
-    ///
-    /// The folding runs on the tokio runtime a layer over the handle is made in (or
-    /// [`start_checks`](Health::start_checks) is called from).
-    /// Latencies are read from the CPU's time-stamp counter (through `quanta`); the first
-    /// handle observing traffic in a process calibrates it against the system clock, once,
-    /// for up to 200 ms, in `build`.
-    ///
-    /// ```
-    /// use tower_health::{Health, Traffic};
-    ///
-    /// let health = Health::builder().traffic(Traffic::new()).build();
-    /// assert!(health.snapshot().component("traffic").is_some());
-    /// ```
-    pub fn traffic(mut self, rules: Traffic) -> Self {
-        self.traffic = Some(rules);
-        self
-    }
-
     /// Build the handle. Checks run once the engine is started with [`Health::start_checks`].
     ///
     /// # Panics
@@ -300,6 +281,7 @@ impl HealthBuilder {
             down_interval,
             fleetwide,
             traffic,
+            metrics_refresh,
         } = self;
         state.meta = Arc::new(meta);
         let defaults = Defaults {
@@ -334,7 +316,13 @@ impl HealthBuilder {
             .map_err(BuildError::new)?;
         compose(&mut state, startup, groups).map_err(BuildError::new)?;
         Ok(Health::from_parts(
-            state, scheduled, defaults, details, fleetwide, traffic,
+            state,
+            scheduled,
+            defaults,
+            details,
+            fleetwide,
+            traffic,
+            metrics_refresh,
         ))
     }
 }

@@ -26,6 +26,7 @@ mod history;
 mod instance;
 mod lifecycle;
 mod lint;
+mod metrics_refresh;
 mod publish;
 mod registry;
 mod runtime;
@@ -127,6 +128,8 @@ struct Inner {
     instance: Arc<str>,
     /// The traffic observation, when turned on.
     traffic: Option<Arc<traffic::Observed>>,
+    /// How often the clock writes the metrics again while nothing changes.
+    metrics_refresh: Duration,
 }
 
 /// A handle that does not keep the state alive: what the engine and the clock hold.
@@ -158,6 +161,7 @@ impl Health {
         details: Details,
         fleet: Fleetwide,
         traffic: Option<traffic::Observed>,
+        metrics_refresh: Duration,
     ) -> Self {
         let first = Arc::new(Snapshot::new(state.clone(), 0));
         #[cfg(feature = "metrics")]
@@ -183,6 +187,7 @@ impl Health {
                 fleet: fleet.fleet,
                 instance: fleet.instance,
                 traffic: traffic.map(Arc::new),
+                metrics_refresh,
             }),
         }
     }
