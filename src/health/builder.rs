@@ -246,8 +246,8 @@ impl HealthBuilder {
     /// # Panics
     ///
     /// On a configuration mistake [`try_build`](HealthBuilder::try_build) reports: two
-    /// checks or components sharing a name, a startup requirement or group member naming
-    /// nothing, a group path that is invalid or taken.
+    /// checks or components sharing a name, a check with an empty name, a startup
+    /// requirement or group member naming nothing, a group path that is invalid or taken.
     pub fn build(self) -> Health {
         self.try_build()
             .unwrap_or_else(|error| panic!("tower-health: {error}"))

@@ -7,9 +7,11 @@
 //! [`Snapshot`] (the state with its pre-rendered bodies) on a `tokio::sync::watch`. The
 //! layer, the gRPC bridge and any listener read those snapshots; none of them runs a check.
 //!
-//! One file per job: [`builder`](HealthBuilder), `engine` (start, stop, results), `lifecycle`
-//! and `components` (the setters), `clock`, `publish` (change → snapshot → subscribers),
-//! [`Snapshot`], [`Details`] (who sees error texts), `shutdown` and `lint`.
+//! One file per job: [`builder`](HealthBuilder), `engine` (start, stop, results), `registry`
+//! (the checks the engine runs) and `runtime` (checks added and removed while running),
+//! `lifecycle` and `components` (the setters), `clock` (and `metrics_refresh`), `publish`
+//! (change → snapshot → subscribers), [`Snapshot`], [`Details`] (who sees error texts),
+//! `shutdown` and `lint`.
 
 mod build_error;
 mod builder;
@@ -70,7 +72,8 @@ use registry::Registry;
 /// [`mark_started`](Health::mark_started) and [`mark_draining`](Health::mark_draining) are
 /// one-way. The check engine is started and stopped:
 /// [`start_checks`](Health::start_checks) / [`stop_checks`](Health::stop_checks)
-/// ([`run_checks`](Health::run_checks) to drive it yourself).
+/// ([`run_checks`](Health::run_checks) to drive it yourself); checks are added and removed
+/// while it runs: [`add_check`](Health::add_check) / [`remove`](Health::remove).
 ///
 /// Handlers reach it as any shared value: a captured clone, axum state, or — with
 /// [`HealthLayer::handle_in_extensions`](crate::layer::HealthLayer::handle_in_extensions) —
