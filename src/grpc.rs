@@ -13,6 +13,10 @@
 //! While draining ([`Health::mark_draining`], or the signal behind [`Health::shutdown_signal`]) every
 //! one of them answers `NOT_SERVING` at once. Any other name is `NOT_FOUND`.
 //!
+//! A check added while running ([`Health::add_check`]) gets its name on the next snapshot.
+//! One [removed](Health::remove) turns `NOT_SERVING` (what its `Watch` streams see last),
+//! then its name is cleared: `Check` answers `NOT_FOUND` and its `Watch` streams end.
+//!
 //! The task only reads snapshots: it never runs a check, and a `Check` call costs a map
 //! look-up in tonic-health. It tells the reporter only what changed, so a `Watch` stream
 //! sees one message per change. A check whose last result is too old to vouch for it (the
@@ -21,7 +25,7 @@
 //! The task does not keep the state alive: once the last [`Health`] handle is dropped, every
 //! name it set turns `NOT_SERVING` (nothing vouches for them any more) and the task ends.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -122,11 +126,11 @@ pub async fn health_service(health: &Health) -> HealthServer<HealthService> {
 /// # Panics
 ///
 /// When awaited outside a tokio runtime, like [`tokio::spawn`].
-pub async fn report(health: &Health, reporter: HealthReporter) -> JoinHandle<()> {
+pub async fn report(health: &Health, mut reporter: HealthReporter) -> JoinHandle<()> {
     let mut changes = health.subscribe();
     let mut reported = Reported::default();
     let snapshot = changes.borrow_and_update().clone();
-    reported.sync(&reporter, &snapshot).await;
+    reported.sync(&mut reporter, &snapshot).await;
     // Only the receiver moves into the task: it does not keep the state alive.
     tokio::spawn(follow(changes, reporter, reported))
 }
@@ -134,12 +138,12 @@ pub async fn report(health: &Health, reporter: HealthReporter) -> JoinHandle<()>
 /// Follow the snapshots until the last handle is gone.
 async fn follow(
     mut changes: watch::Receiver<Arc<Snapshot>>,
-    reporter: HealthReporter,
+    mut reporter: HealthReporter,
     mut reported: Reported,
 ) {
     while changes.changed().await.is_ok() {
         let snapshot = changes.borrow_and_update().clone();
-        reported.sync(&reporter, &snapshot).await;
+        reported.sync(&mut reporter, &snapshot).await;
     }
     reported.close(&reporter).await;
 }
@@ -150,10 +154,29 @@ async fn follow(
 struct Reported(HashMap<String, ServingStatus>);
 
 impl Reported {
-    /// Tell the reporter what changed in `snapshot`.
-    async fn sync(&mut self, reporter: &HealthReporter, snapshot: &Snapshot) {
+    /// Tell the reporter what changed in `snapshot`, clearing the names it no longer has
+    /// (removed components), after a last `NOT_SERVING` for their watchers.
+    async fn sync(&mut self, reporter: &mut HealthReporter, snapshot: &Snapshot) {
+        let mut count = 0;
         for (name, status) in serving_statuses(&snapshot.state) {
             self.set(reporter, name, status).await;
+            count += 1;
+        }
+        // Every name of the snapshot is now among those told: as many, none is gone.
+        if count == self.0.len() {
+            return;
+        }
+        let current: HashSet<&str> = serving_statuses(&snapshot.state)
+            .map(|(name, _)| name)
+            .collect();
+        let gone: Vec<String> = (self.0.keys())
+            .filter(|name| !current.contains(name.as_str()))
+            .cloned()
+            .collect();
+        for name in gone {
+            self.set(reporter, &name, ServingStatus::NotServing).await;
+            reporter.clear_service_status(&name).await;
+            self.0.remove(&name);
         }
     }
 
@@ -278,5 +301,41 @@ mod tests {
                 ("deep", NotServing),
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn a_removed_name_is_cleared_after_a_last_not_serving() {
+        use tonic::Request;
+        use tonic_health::pb::HealthCheckRequest;
+        use tonic_health::pb::health_check_response::ServingStatus as Answer;
+        use tonic_health::pb::health_server::Health as _;
+
+        let mut reporter = HealthReporter::new();
+        let service = HealthService::from_health_reporter(reporter.clone());
+        let check = |name: &str| {
+            let request = Request::new(HealthCheckRequest {
+                service: name.into(),
+            });
+            let service = &service;
+            async move {
+                service
+                    .check(request)
+                    .await
+                    .map(|r| r.into_inner().status())
+            }
+        };
+        let mut reported = Reported::default();
+        let up = ComponentStatus::Up;
+        let both = state(true, false, &[("db", up), ("q", up)]);
+        reported.sync(&mut reporter, &Snapshot::new(both, 0)).await;
+        assert_eq!(check("q").await.unwrap(), Answer::Serving);
+        let one = state(true, false, &[("db", up)]);
+        reported.sync(&mut reporter, &Snapshot::new(one, 1)).await;
+        assert_eq!(check("db").await.unwrap(), Answer::Serving);
+        let missing = check("q").await.unwrap_err();
+        assert_eq!(missing.code(), tonic::Code::NotFound);
+        let mut told: Vec<_> = reported.0.keys().cloned().collect();
+        told.sort();
+        assert_eq!(told, ["", "db"], "nothing kept of q");
     }
 }

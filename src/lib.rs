@@ -117,6 +117,11 @@
 //! [`CheckError::degraded`](checks::CheckError::degraded) passes impaired (`degraded`);
 //! [write your own](checks#write-your-own) over any other client in a few lines.
 //!
+//! Checks come and go while the service runs: [`Health::add_check`] starts a new one at
+//! once (a name already taken is refused, never replaced) and [`Health::remove`] stops one,
+//! dropping its run in flight; bodies, groups, gRPC statuses, metrics and the status page
+//! follow on the next snapshot.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {

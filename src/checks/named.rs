@@ -8,7 +8,8 @@ use crate::model::probe::Probe;
 use crate::model::probe_set::ProbeSet;
 
 /// A [`Check`] with its name and options, for
-/// [`HealthBuilder::add_check`](crate::health::HealthBuilder::add_check).
+/// [`HealthBuilder::add_check`](crate::health::HealthBuilder::add_check), or
+/// [`Health::add_check`](crate::health::Health::add_check) on a handle already built.
 ///
 /// Options left unset take the builder's defaults.
 ///

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::build_error::BuildError;
 use super::composition::compose;
 use super::defaults::Defaults;
+use super::registry;
 use super::{Details, Fleetwide, Health, Observed};
 use crate::checks::{Check, NamedCheck};
 use crate::model::component::{Component, ComponentKind};
@@ -49,7 +50,9 @@ pub struct HealthBuilder {
     initial_jitter: Option<Duration>,
     down_interval: Option<Duration>,
     pub(super) fleetwide: Fleetwide,
-    traffic: Option<Traffic>,
+    pub(super) traffic: Option<Traffic>,
+    /// How often the metrics are written again while nothing changes.
+    pub(super) metrics_refresh: Duration,
 }
 
 impl Default for HealthBuilder {
@@ -68,6 +71,7 @@ impl Default for HealthBuilder {
             down_interval: None,
             fleetwide: Fleetwide::default(),
             traffic: None,
+            metrics_refresh: Duration::from_secs(10),
         }
     }
 }
@@ -237,35 +241,14 @@ impl HealthBuilder {
         self
     }
 
-    /// Observe the service's own traffic: every [`HealthLayer`](crate::HealthLayer) over
-    /// the handle records its forwarded requests, and a component (`traffic` unless
-    /// [named](Traffic::name) otherwise) is judged from them by `rules` (see [`Traffic`]).
-    /// Off by default: a forwarded request then pays nothing for it.
-    ///
-    /// The folding runs on the tokio runtime a layer over the handle is made in (or
-    /// [`start_checks`](Health::start_checks) is called from).
-    /// Latencies are read from the CPU's time-stamp counter (through `quanta`); the first
-    /// handle observing traffic in a process calibrates it against the system clock, once,
-    /// for up to 200 ms, in `build`.
-    ///
-    /// ```
-    /// use tower_health::{Health, Traffic};
-    ///
-    /// let health = Health::builder().traffic(Traffic::new()).build();
-    /// assert!(health.snapshot().component("traffic").is_some());
-    /// ```
-    pub fn traffic(mut self, rules: Traffic) -> Self {
-        self.traffic = Some(rules);
-        self
-    }
-
     /// Build the handle. Checks run once the engine is started with [`Health::start_checks`].
     ///
     /// # Panics
     ///
     /// On a configuration mistake [`try_build`](HealthBuilder::try_build) reports: two
-    /// checks or components sharing a name, a startup requirement, group member or nested
-    /// group naming nothing, a group path that is invalid or taken, a cycle of groups.
+    /// checks or components sharing a name, a check with an empty name, a startup
+    /// requirement, group member or nested group naming nothing, a group path that is
+    /// invalid or taken, a cycle of groups.
     pub fn build(self) -> Health {
         self.try_build()
             .unwrap_or_else(|error| panic!("tower-health: {error}"))
@@ -299,6 +282,7 @@ impl HealthBuilder {
             down_interval,
             fleetwide,
             traffic,
+            metrics_refresh,
         } = self;
         state.meta = Arc::new(meta);
         let defaults = Defaults {
@@ -310,20 +294,13 @@ impl HealthBuilder {
         };
         let mut scheduled = Vec::with_capacity(checks.len());
         for check in checks {
+            if let Some(problem) = registry::invalid_name(&check) {
+                return Err(BuildError::new(problem));
+            }
             let name: Arc<str> = check.name.as_str().into();
             let gates_startup =
                 check.probes.contains(Probe::Startup) || startup.contains(&check.name);
-            let mut component = Component::new(ComponentKind::Check, check.critical);
-            component.probes = check.probes;
-            component.shared = check.shared;
-            component.component_type = check
-                .component_type
-                .clone()
-                .unwrap_or_else(|| check.check.component_type().to_owned());
-            if check.shared && crate::model::path::validate(&format!("/{name}")).is_err() {
-                let message = format!("the shared check {name:?} must be usable in a path");
-                return Err(BuildError::new(message));
-            }
+            let component = registry::component_of(&check);
             if state
                 .components
                 .insert(check.name.clone(), component)
@@ -340,7 +317,13 @@ impl HealthBuilder {
             .map_err(BuildError::new)?;
         compose(&mut state, startup, groups).map_err(BuildError::new)?;
         Ok(Health::from_parts(
-            state, scheduled, details, fleetwide, traffic,
+            state,
+            scheduled,
+            defaults,
+            details,
+            fleetwide,
+            traffic,
+            metrics_refresh,
         ))
     }
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use tokio::time::Instant;
 
 use super::Health;
+use super::metrics_refresh::Refresh;
 
 impl Health {
     /// Apply what time has changed: checks whose last result is too old turn `down`, a
@@ -48,8 +49,9 @@ impl Health {
     }
 
     /// Start, once and when inside a tokio runtime, the task that applies what time changes
-    /// when it happens, so subscribers see it even when nothing reads the state. It holds
-    /// no strong handle and ends with the last one.
+    /// when it happens, so subscribers see it even when nothing reads the state, and (with
+    /// the `metrics` feature) writes the metrics again every refresh period. It holds no
+    /// strong handle and ends with the last one.
     pub(super) fn start_clock(&self) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
@@ -59,7 +61,9 @@ impl Health {
         }
         let weak = self.downgrade();
         let mut changes = self.subscribe();
+        let period = self.inner.metrics_refresh;
         runtime.spawn(async move {
+            let mut refresh = Refresh::new(period);
             loop {
                 let expires_at = changes.borrow_and_update().expires_at;
                 let expired = async {
@@ -72,6 +76,13 @@ impl Health {
                     changed = changes.changed() => if changed.is_err() { return },
                     () = expired => match weak.upgrade() {
                         Some(health) => health.expire(),
+                        None => return,
+                    },
+                    () = refresh.tick() => match weak.upgrade() {
+                        #[cfg(feature = "metrics")]
+                        Some(health) => health.refresh_metrics(),
+                        #[cfg(not(feature = "metrics"))]
+                        Some(_) => {}
                         None => return,
                     },
                 }

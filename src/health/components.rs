@@ -2,6 +2,7 @@
 
 use super::Health;
 use crate::model::component::{Component, ComponentKind};
+use crate::model::owner::Owner;
 use crate::model::probe_set::ProbeSet;
 use crate::model::status::ComponentStatus;
 use tokio::time::Instant;
@@ -23,7 +24,8 @@ impl Health {
     /// Register the critical manual component `name`, counting for `probes` and up, unless
     /// a component by that name is registered already (then it is left as configured): how
     /// a part of the crate that watches something itself (the runtime watchdog) adds its
-    /// components to a handle that is already built.
+    /// components to a handle that is already built. Either way `owner` writes it from now
+    /// on, so the application cannot [remove](Health::remove) it.
     #[cfg_attr(
         not(feature = "probe-server"),
         allow(
@@ -31,12 +33,14 @@ impl Health {
             reason = "only the watchdog adds components to a built handle"
         )
     )]
-    pub(crate) fn ensure_component(&self, name: &str, probes: ProbeSet) {
+    pub(crate) fn ensure_component(&self, name: &str, probes: ProbeSet, owner: Owner) {
         self.update(|state| {
-            if state.components.contains_key(name) {
+            if let Some(component) = state.components.get_mut(name) {
+                component.owner = Some(owner);
                 return false;
             }
             let mut component = Component::new(ComponentKind::Manual, true);
+            component.owner = Some(owner);
             component.probes = probes;
             component.status = ComponentStatus::Up;
             component.ever_up = true;
@@ -111,8 +115,16 @@ mod tests {
             .component_for("kept", [Probe::Readiness])
             .build();
         health.mark_started();
-        health.ensure_component("runtime", ProbeSet::NONE.with(Probe::Liveness));
-        health.ensure_component("kept", ProbeSet::NONE.with(Probe::Liveness));
+        health.ensure_component(
+            "runtime",
+            ProbeSet::NONE.with(Probe::Liveness),
+            Owner::Watchdog,
+        );
+        health.ensure_component(
+            "kept",
+            ProbeSet::NONE.with(Probe::Liveness),
+            Owner::Watchdog,
+        );
         let snapshot = health.snapshot();
         assert_eq!(snapshot.status(Probe::Liveness), Status::Ok);
         let runtime = snapshot.component("runtime").unwrap();

@@ -35,6 +35,7 @@ impl Defaults {
         let every = at_least(check.interval.unwrap_or(self.interval));
         Scheduled {
             shared: check.shared,
+            retired: Arc::default(),
             name,
             check: check.check.clone(),
             interval: every,

@@ -53,7 +53,11 @@ impl Health {
     /// polled.
     pub fn run_checks(&self) -> impl Future<Output = ()> + Send + 'static {
         let first = !self.inner.engine_started.swap(true, Ordering::SeqCst);
-        let checks = self.inner.checks.clone();
+        // From here on, a check added or removed is the engine's news (see `add_check`).
+        let start = first.then(|| {
+            let (mailbox, commands) = engine::mailbox();
+            (self.registry().start(mailbox), commands)
+        });
         let weak = self.downgrade();
         let stop = self.inner.stop.subscribe();
         let fleet = self.inner.fleet.clone();
@@ -62,8 +66,8 @@ impl Health {
                 health.start_clock();
                 health.start_traffic();
             }
-            if first {
-                engine::run(checks, weak, fleet, stop).await;
+            if let Some((checks, commands)) = start {
+                engine::run(checks, weak, fleet, stop, commands).await;
             } else {
                 tracing::warn!("health: check engine already started; not starting another");
             }
@@ -76,11 +80,6 @@ impl Health {
         self.inner.stop.send_replace(true);
     }
 
-    /// The registered checks.
-    pub(super) fn checks(&self) -> &[Scheduled] {
-        &self.inner.checks
-    }
-
     /// Write one check result from the engine, and say whether the check is now down.
     fn record(&self, check: &Scheduled, outcome: Outcome) -> bool {
         let Outcome {
@@ -88,9 +87,13 @@ impl Health {
             took,
             fleet,
         } = outcome;
-        let margin = self.inner.refresh_margin;
+        let margin = self.refresh_margin();
         let mut down = false;
         self.update(|state| {
+            // Removed (under this lock): the result of its last run goes nowhere.
+            if check.is_retired() {
+                return false;
+            }
             let Some(component) = state.components.get_mut(&*check.name) else {
                 return false;
             };
@@ -171,9 +174,14 @@ pub(super) fn say_fleet(name: &str, component: &Component) {
 impl Report for WeakHealth {
     fn report(&self, check: &Scheduled, outcome: Outcome) -> Next {
         match self.upgrade() {
-            Some(health) => Next::Continue {
-                down: health.record(check, outcome),
-            },
+            Some(health) => {
+                let down = health.record(check, outcome);
+                // Removed: its loop ends here, should the engine's abort not have come first.
+                if check.is_retired() {
+                    return Next::Stop;
+                }
+                Next::Continue { down }
+            }
             None => Next::Stop,
         }
     }

@@ -26,7 +26,7 @@ impl Health {
     /// assert!(warnings[0].message().contains("readinessProbe timeoutSeconds"));
     /// ```
     pub fn lint(&self, deployment: &Deployment) -> Vec<ConfigWarning> {
-        lint::lint(self.checks(), &self.snapshot().state, deployment)
+        lint::lint(&self.checks(), &self.snapshot().state, deployment)
     }
 
     /// For each critical check, how long a failing dependency can take to take the pod out
@@ -52,6 +52,6 @@ impl Health {
     /// assert_eq!(times[0].total(), Duration::from_millis(16_400));
     /// ```
     pub fn detection_times(&self, deployment: &Deployment) -> Vec<DetectionTime> {
-        lint::detection_times(self.checks(), &self.snapshot().state, deployment)
+        lint::detection_times(&self.checks(), &self.snapshot().state, deployment)
     }
 }

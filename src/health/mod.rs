@@ -7,12 +7,15 @@
 //! [`Snapshot`] (the state with its pre-rendered bodies) on a `tokio::sync::watch`. The
 //! layer, the gRPC bridge and any listener read those snapshots; none of them runs a check.
 //!
-//! One file per job: [`builder`](HealthBuilder), `engine` (start, stop, results), `lifecycle`
-//! and `components` (the setters), `gates` (the [`StartupGate`]s start-up waits for), `clock`, `publish` (change → snapshot → subscribers),
+//! One file per job: [`builder`](HealthBuilder), `engine` (start, stop, results), `registry`
+//! (the checks the engine runs) and `runtime` (checks added and removed while running),
+//! `lifecycle` and `components` (the setters), `gates` (the [`StartupGate`]s start-up waits
+//! for), `clock` (and `metrics_refresh`), `publish` (change → snapshot → subscribers),
 //! [`Snapshot`], [`Details`] (who sees error texts), `shutdown` and `lint`.
 
 mod build_error;
 mod builder;
+mod change_error;
 mod clock;
 mod components;
 mod composition;
@@ -26,19 +29,23 @@ mod history;
 mod instance;
 mod lifecycle;
 mod lint;
+mod metrics_refresh;
 mod publish;
+mod registry;
+mod runtime;
 mod shutdown;
 mod snapshot;
 mod traffic;
 
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 
 pub use build_error::BuildError;
 pub use builder::HealthBuilder;
+pub use change_error::{AddError, Holder, RemoveError};
 pub use details::{Details, ProbeRequest};
 pub use gates::StartupGate;
 pub use snapshot::Snapshot;
@@ -47,6 +54,8 @@ pub(crate) use traffic::Observed;
 use crate::engine::{Fleet, Scheduled};
 use crate::model::state::State;
 use crate::model::transition::Transition;
+use defaults::Defaults;
+use registry::Registry;
 
 /// A cheap, cloneable handle to the health state of a service.
 ///
@@ -65,7 +74,8 @@ use crate::model::transition::Transition;
 /// [`mark_started`](Health::mark_started) and [`mark_draining`](Health::mark_draining) are
 /// one-way; start-up also waits for every [`startup_gate`](Health::startup_gate) taken. The check engine is started and stopped:
 /// [`start_checks`](Health::start_checks) / [`stop_checks`](Health::stop_checks)
-/// ([`run_checks`](Health::run_checks) to drive it yourself).
+/// ([`run_checks`](Health::run_checks) to drive it yourself); checks are added and removed
+/// while it runs: [`add_check`](Health::add_check) / [`remove`](Health::remove).
 ///
 /// Handlers reach it as any shared value: a captured clone, axum state, or — with
 /// [`HealthLayer::handle_in_extensions`](crate::layer::HealthLayer::handle_in_extensions) —
@@ -99,10 +109,14 @@ struct Inner {
     state: Mutex<State>,
     /// The published snapshot. Probes borrow it, never waiting on a writer's work.
     snapshot: watch::Sender<Arc<Snapshot>>,
-    /// The registered checks, for the engine.
-    checks: Arc<[Scheduled]>,
-    /// Republish when the published snapshot would turn stale within this long.
-    refresh_margin: Duration,
+    /// The registered checks, and the running engine's mailbox. Locked after `state` when
+    /// both are.
+    checks: Mutex<Registry>,
+    /// The builder's settings, for a check added while running.
+    defaults: Defaults,
+    /// Republish when the published snapshot would turn stale within this long (in
+    /// nanoseconds): the shortest interval of the checks registered so far, 0 before any.
+    refresh_margin: AtomicU64,
     /// Set once an engine has been started.
     engine_started: AtomicBool,
     /// `true` asks the engine to stop; dropped with the last handle, which stops it too.
@@ -119,6 +133,8 @@ struct Inner {
     instance: Arc<str>,
     /// The traffic observation, when turned on.
     traffic: Option<Arc<traffic::Observed>>,
+    /// How often the clock writes the metrics again while nothing changes.
+    metrics_refresh: Duration,
 }
 
 /// A handle that does not keep the state alive: what the engine and the clock hold.
@@ -146,9 +162,11 @@ impl Health {
     fn from_parts(
         state: State,
         checks: Vec<Scheduled>,
+        defaults: Defaults,
         details: Details,
         fleet: Fleetwide,
         traffic: Option<traffic::Observed>,
+        metrics_refresh: Duration,
     ) -> Self {
         let first = Arc::new(Snapshot::new(state.clone(), 0));
         #[cfg(feature = "metrics")]
@@ -163,8 +181,9 @@ impl Health {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
                 snapshot,
-                checks: checks.into(),
-                refresh_margin,
+                checks: Mutex::new(Registry::new(checks)),
+                defaults,
+                refresh_margin: AtomicU64::new(nanos(refresh_margin)),
                 engine_started: AtomicBool::new(false),
                 stop: watch::Sender::new(false),
                 details,
@@ -173,8 +192,43 @@ impl Health {
                 fleet: fleet.fleet,
                 instance: fleet.instance,
                 traffic: traffic.map(Arc::new),
+                metrics_refresh,
             }),
         }
+    }
+
+    /// The registered checks (see [`Registry`]).
+    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.inner
+            .checks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The registered checks as they are now.
+    pub(super) fn checks(&self) -> Vec<Scheduled> {
+        self.registry().checks()
+    }
+
+    /// Republish when the published snapshot would turn stale within this long.
+    fn refresh_margin(&self) -> Duration {
+        Duration::from_nanos(self.inner.refresh_margin.load(Ordering::Relaxed))
+    }
+
+    /// A check with this interval joins: the margin is the shortest interval there has been.
+    fn shorten_refresh_margin(&self, interval: Duration) {
+        let interval = nanos(interval);
+        let _ = self.inner.refresh_margin.fetch_update(
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+            |margin| {
+                Some(if margin == 0 {
+                    interval
+                } else {
+                    margin.min(interval)
+                })
+            },
+        );
     }
 
     fn downgrade(&self) -> WeakHealth {
@@ -190,6 +244,11 @@ impl Health {
     pub(crate) fn instance(&self) -> &str {
         &self.inner.instance
     }
+}
+
+/// `duration` in nanoseconds, saturating.
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The handle's place in a fleet: its instance name, and the peers it asks (if any).

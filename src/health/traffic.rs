@@ -6,10 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::Health;
 use super::engine::say_fleet;
+use super::{Health, HealthBuilder};
 use crate::model::component::{Component, ComponentKind};
 use crate::model::fleet::FleetView;
+use crate::model::owner::Owner;
 use crate::model::state::State;
 use crate::model::status::ComponentStatus;
 use crate::model::traffic::TrafficFigures;
@@ -38,6 +39,7 @@ impl Observed {
         component.probes = rules.probes;
         component.shared = rules.shared;
         component.component_type = "system".to_owned();
+        component.owner = Some(Owner::Traffic);
         // No traffic yet is no failure.
         component.status = ComponentStatus::Up;
         component.ever_up = true;
@@ -56,6 +58,30 @@ impl Observed {
             rules,
             folding: AtomicBool::new(false),
         })
+    }
+}
+
+impl HealthBuilder {
+    /// Observe the service's own traffic: every [`HealthLayer`](crate::HealthLayer) over
+    /// the handle records its forwarded requests, and a component (`traffic` unless
+    /// [named](Traffic::name) otherwise) is judged from them by `rules` (see [`Traffic`]).
+    /// Off by default: a forwarded request then pays nothing for it.
+    ///
+    /// The folding runs on the tokio runtime a layer over the handle is made in (or
+    /// [`start_checks`](Health::start_checks) is called from).
+    /// Latencies are read from the CPU's time-stamp counter (through `quanta`); the first
+    /// handle observing traffic in a process calibrates it against the system clock, once,
+    /// for up to 200 ms, in `build`.
+    ///
+    /// ```
+    /// use tower_health::{Health, Traffic};
+    ///
+    /// let health = Health::builder().traffic(Traffic::new()).build();
+    /// assert!(health.snapshot().component("traffic").is_some());
+    /// ```
+    pub fn traffic(mut self, rules: Traffic) -> Self {
+        self.traffic = Some(rules);
+        self
     }
 }
 

@@ -162,6 +162,7 @@ mod tests {
             initial_jitter: Duration::ZERO,
             down_interval: Duration::from_secs(5),
             shared: false,
+            retired: Arc::default(),
         };
         let mut state = State::default();
         let component = Component::new(ComponentKind::Check, true);

@@ -20,13 +20,46 @@
 //! install the recorder at start, before the first check runs or the state first changes.
 //!
 //! The [`Health`](crate::health::Health) handle calls two hooks: one after it applied a
-//! check result, one whenever it publishes a new state. They read the model only.
+//! check result, one whenever it publishes a new state. They read the model only. Its
+//! clock also writes every gauge again each
+//! [refresh period](crate::health::HealthBuilder::metrics_refresh) (10 s by default),
+//! changed or not.
+//!
+//! # Removed checks and idle series
+//!
+//! When a check or component is [removed](crate::health::Health::remove) while running, the
+//! handle stops writing its series at once. The `metrics` facade cannot do more: its
+//! `Recorder` has no call to remove a series, so a recorder keeps each one until it decides
+//! otherwise. metrics-exporter-prometheus decides with its idle timeout: a series not
+//! written for that long is deleted from its registry at the next render (or upkeep), and
+//! leaves the scrape. So build the exporter with one, above the refresh period:
+//!
+//! ```
+//! use std::time::Duration;
+//! use metrics_exporter_prometheus::PrometheusBuilder;
+//! use metrics_util::MetricKindMask;
+//! use tower_health::Health;
+//!
+//! let recorder = PrometheusBuilder::new()
+//!     .idle_timeout(MetricKindMask::ALL, Some(Duration::from_secs(60)))
+//!     .build_recorder();
+//! let health = Health::builder()
+//!     .metrics_refresh(Duration::from_secs(20)) // below the idle timeout
+//!     .build();
+//! ```
+//!
+//! The gauges of everything still there are rewritten every refresh period and never go
+//! idle; a removed check's gauges leave the scrape within the timeout. Histograms and
+//! counters are written only when something happens (a run, a question to a peer): a live
+//! check's duration histogram stays only while the check runs more often than the timeout,
+//! so choose a timeout above the longest interval (down interval included) and timeout of
+//! your checks, or leave histograms and counters out of the mask
+//! (`MetricKindMask::GAUGE`), which keeps a removed check's histogram and peer counters.
+//! Without an idle timeout the exporter keeps a removed check's series at their last value.
 
 use std::sync::Once;
 
-use ::metrics::{
-    Gauge, Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
-};
+use ::metrics::{Gauge, counter, gauge, histogram};
 
 use crate::model::component::Component;
 use crate::model::probe::Probe;
@@ -37,6 +70,8 @@ use crate::model::target::Target;
 
 #[cfg(feature = "tls")]
 mod certificate;
+mod describe;
+mod refresh;
 #[cfg(test)]
 mod seen;
 mod traffic;
@@ -44,6 +79,8 @@ mod traffic;
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use certificate::CERTIFICATE_EXPIRY;
+use describe::describe;
+pub(crate) use refresh::refresh;
 pub(crate) use traffic::record_traffic;
 pub use traffic::{TRAFFIC_FAILURE_RATIO, TRAFFIC_IN_FLIGHT, TRAFFIC_P99, TRAFFIC_REQUESTS};
 
@@ -142,54 +179,12 @@ pub(crate) fn describe_once() {
     DESCRIBED.call_once(describe);
 }
 
-/// Describe every metric (help text, and unit where it has one) to the current recorder.
-fn describe() {
-    // The status gauges are codes, not quantities: no unit.
-    describe_gauge!(
-        CHECK_STATUS,
-        "Status of each health check and component: 1 up, 0.5 degraded, 0 down, -1 unknown (no result yet)."
-    );
-    describe_histogram!(
-        CHECK_DURATION,
-        Unit::Seconds,
-        "How long each health check run took, timeouts included."
-    );
-    describe_gauge!(
-        CHECK_FAILURES,
-        Unit::Count,
-        "Failures in a row of each health check up to its last result."
-    );
-    describe_gauge!(
-        PROBE_STATUS,
-        "Verdict of each health probe: 1 passing (ok or degraded, HTTP 200), 0 failing (HTTP 503)."
-    );
-    describe_gauge!(
-        CHECK_FLAPPING,
-        "Each health check and manual component: 1 while it flaps (changes status too often), 0 otherwise."
-    );
-    describe_gauge!(
-        CHECK_CRITICAL,
-        "Each health check and manual component: 1 when its failure fails the probes it counts for, 0 when it only degrades them."
-    );
-    describe_gauge!(
-        CHECK_DOWN_ACROSS_FLEET,
-        "Each shared health check: 1 down here and across the fleet (readiness holds), 0 otherwise."
-    );
-    describe_counter!(
-        PEER_REQUESTS,
-        Unit::Count,
-        "Questions to peers about a failing shared health check, by answer: up, down, none."
-    );
-    #[cfg(feature = "tls")]
-    certificate::describe();
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
     use tokio::time::Instant;
 
-    use ::metrics::with_local_recorder;
+    use ::metrics::{Unit, with_local_recorder};
     use metrics_util::MetricKind;
     use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 use super::flapping::Flapping;
 use super::fleet::FleetView;
 use super::history::{History, HistoryEntry, HistoryRule};
+use super::owner::Owner;
 use super::probe_set::ProbeSet;
 use super::status::ComponentStatus;
 use super::traffic::TrafficFigures;
@@ -60,6 +61,8 @@ pub struct Component {
     pub(crate) flapping: Flapping,
     /// The traffic component's figures over its last window.
     pub(crate) traffic: Option<Arc<TrafficFigures>>,
+    /// The part of the crate that registered it and writes it, when not the application.
+    pub(crate) owner: Option<Owner>,
 }
 
 /// What a result did to a component (see [`Component::record`], in `model/result.rs`).
@@ -94,6 +97,7 @@ impl Component {
             history: Arc::default(),
             flapping: Flapping::default(),
             traffic: None,
+            owner: None,
         }
     }
 
@@ -145,6 +149,12 @@ impl Component {
     /// Where its status comes from.
     pub fn kind(&self) -> ComponentKind {
         self.kind
+    }
+
+    /// The part of tower-health that registered it and writes it (the traffic component,
+    /// the runtime watchdog's), or `None` for the application's own checks and components.
+    pub fn owner(&self) -> Option<Owner> {
+        self.owner
     }
 
     /// The last error text, while the last result was a failure, or why the last passed

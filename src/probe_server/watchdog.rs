@@ -14,6 +14,7 @@ use super::heartbeat::{Heartbeat, PERIOD};
 use super::judge::{Change, Judge};
 use super::progress::Progress;
 use crate::health::Health;
+use crate::model::owner::Owner;
 use crate::model::probe::Probe;
 use crate::model::probe_set::ProbeSet;
 
@@ -152,9 +153,13 @@ impl Watchdog {
         stopped: watch::Receiver<()>,
     ) -> impl Future<Output = ()> + Send + 'static {
         let stall_members = ProbeSet::NONE.with(Probe::Liveness).with(Probe::Readiness);
-        health.ensure_component(Self::STALL_COMPONENT, stall_members);
+        health.ensure_component(Self::STALL_COMPONENT, stall_members, Owner::Watchdog);
         if self.overload_after.is_some() {
-            health.ensure_component(Self::OVERLOAD_COMPONENT, ProbeSet::READINESS);
+            health.ensure_component(
+                Self::OVERLOAD_COMPONENT,
+                ProbeSet::READINESS,
+                Owner::Watchdog,
+            );
         }
         let heartbeat = Heartbeat::new();
         runtime.spawn(heartbeat.clone().run(stopped.clone()));

@@ -8,6 +8,7 @@ use super::subject::Subject;
 use crate::model::probe::Probe;
 use crate::model::scope::Scope;
 use crate::model::status::{ComponentStatus, Status};
+use crate::model::target::Target;
 
 pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     let Subject {
@@ -104,6 +105,17 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+        }
+    }
+    // A member removed while running: the group goes on without it, and says so.
+    if let (Target::Group(group), false) = (subject.target, matches!(scope, Scope::Only(_))) {
+        let missing: Vec<String> = (state.groups[group].member_names())
+            .filter(|member| !state.components.contains_key(*member))
+            .map(|member| format!("{member:?}"))
+            .collect();
+        if !missing.is_empty() {
+            let missing = missing.join(", ");
+            let _ = writeln!(text, "warn: members not registered, not counted: {missing}");
         }
     }
     let name = subject.name();
@@ -270,5 +282,23 @@ mod tests {
              lb check passed\n"
         );
         assert_eq!(text(Scope::Only("db")), "[+]db ok\ndb check passed\n");
+    }
+
+    #[test]
+    fn a_group_says_which_members_are_not_registered() {
+        use crate::model::group::Group;
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let mut db = Component::new(ComponentKind::Check, true);
+        db.status = ComponentStatus::Up;
+        state.components.insert("db".into(), db);
+        state.groups = vec![Group::new("lb", "/lbz").members(["db", "redis"])].into();
+        let lb = Subject::new(&state, Target::Group(0), Scope::All, false);
+        assert_eq!(
+            String::from_utf8(render(&lb).to_vec()).unwrap(),
+            "[+]db ok\nwarn: members not registered, not counted: \"redis\"\nlb check passed\n"
+        );
+        let only = Subject::new(&state, Target::Group(0), Scope::Only("db"), false);
+        assert_eq!(render(&only), "[+]db ok\ndb check passed\n");
     }
 }

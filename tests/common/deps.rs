@@ -3,11 +3,13 @@
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::PgConnectOptions;
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -222,10 +224,12 @@ impl Drop for Proxy {
     }
 }
 
-/// A listener that accepts connections and never says a word: a hung dependency.
+/// A listener that accepts connections and never says a word: a hung dependency. It reads
+/// what the client sends (and drops it), so it sees each connection the client closes.
 pub struct Blackhole {
     pub addr: SocketAddr,
-    accepted: Arc<Mutex<Vec<TcpStream>>>,
+    accepted: Arc<AtomicUsize>,
+    closed: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -233,23 +237,37 @@ impl Blackhole {
     pub async fn start() -> Blackhole {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let accepted: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
-        let held = accepted.clone();
+        let (accepted, closed) = (Arc::<AtomicUsize>::default(), Arc::<AtomicUsize>::default());
+        let (accepting, closing) = (accepted.clone(), closed.clone());
         let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                held.lock().unwrap().push(stream);
+            // Dropped with the task: every connection still open closes with it.
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut stream, _)) = listener.accept().await {
+                accepting.fetch_add(1, Ordering::SeqCst);
+                let closing = closing.clone();
+                connections.spawn(async move {
+                    let mut buffer = [0u8; 1024];
+                    while let Ok(1..) = stream.read(&mut buffer).await {}
+                    closing.fetch_add(1, Ordering::SeqCst);
+                });
             }
         });
         Blackhole {
             addr,
             accepted,
+            closed,
             task,
         }
     }
 
     /// Connections accepted so far.
     pub fn accepted(&self) -> usize {
-        self.accepted.lock().unwrap().len()
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Connections the client has closed (or reset) so far.
+    pub fn closed(&self) -> usize {
+        self.closed.load(Ordering::SeqCst)
     }
 }
 

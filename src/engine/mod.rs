@@ -3,21 +3,29 @@
 //!
 //! It knows the checks and nothing downstream: the [`Health`](crate::health::Health) handle
 //! starts it with a [`Report`] that writes results into the state, so the dependency runs
-//! one way (checks → engine → state).
+//! one way (checks → engine → state). While it runs, the handle sends it [`Command`]s: a
+//! check added starts its own loop at once, a check removed has its loop aborted (its
+//! in-flight run dropped with it); the other loops never notice.
+
+mod jitter;
+mod loops;
 
 use std::future::Future;
-use std::hash::BuildHasher;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::checks::{Check, CheckError};
 use crate::model::fleet::FleetView;
 use crate::model::thresholds::Thresholds;
+use jitter::Jitter;
+use loops::Loops;
+pub(crate) use loops::{Command, Mailbox, mailbox};
 
 /// A registered check with its resolved options.
 #[derive(Clone)]
@@ -33,6 +41,9 @@ pub(crate) struct Scheduled {
     pub(crate) down_interval: Duration,
     /// A dependency every replica uses: a failure asks the fleet, when there is one.
     pub(crate) shared: bool,
+    /// Set when the check is removed: a result it was about to report is dropped, and its
+    /// loop ends even before the engine aborts it.
+    pub(crate) retired: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Scheduled {
@@ -50,6 +61,16 @@ impl std::fmt::Debug for Scheduled {
 }
 
 impl Scheduled {
+    /// Mark it removed (see [`retired`](Scheduled::retired)).
+    pub(crate) fn retire(&self) {
+        self.retired.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether it was removed.
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::SeqCst)
+    }
+
     /// How long a result vouches for the check: three intervals and a timeout, of the
     /// longer of its interval and its down interval, so a down check running on a longer
     /// one does not turn stale between its runs.
@@ -95,20 +116,36 @@ pub(crate) trait Fleet: std::fmt::Debug + Send + Sync + 'static {
 }
 
 /// Run every check until `stop` says so or its sender is dropped, asking `fleet` (if any)
-/// about each failure of a shared check. Dropping this future stops the checks too.
+/// about each failure of a shared check, and start or stop checks as `commands` say.
+/// Dropping this future stops the checks too.
 pub(crate) async fn run(
-    checks: Arc<[Scheduled]>,
+    checks: Vec<Scheduled>,
     report: impl Report,
     fleet: Option<Arc<dyn Fleet>>,
     mut stop: watch::Receiver<bool>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
-    let mut loops = JoinSet::new();
-    for check in checks.iter().cloned() {
-        loops.spawn(check_loop(check, report.clone(), fleet.clone()));
+    let mut loops = Loops::new(report, fleet);
+    for check in checks {
+        loops.start(check);
     }
-    // Err: every handle is gone. Either way, stop.
-    let _ = stop.wait_for(|stopped| *stopped).await;
-    loops.shutdown().await;
+    loop {
+        tokio::select! {
+            // Err: every handle is gone. Either way, stop.
+            _ = stop.wait_for(|stopped| *stopped) => break,
+            command = commands.recv() => match command {
+                Some(Command::Add(check)) => loops.start(*check),
+                Some(Command::Remove(name)) => loops.stop(&name),
+                None => break,
+            },
+            // Reap the loops that ended (aborted, or nobody listens any more), so nothing
+            // of a removed check stays behind.
+            Some(ended) = loops.set.join_next_with_id(), if !loops.set.is_empty() => {
+                loops.ended(ended);
+            }
+        }
+    }
+    loops.set.shutdown().await;
     tracing::debug!("health: check engine stopped");
 }
 
@@ -174,28 +211,6 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
     }
 }
 
-/// Random delays, so checks registered together do not run in lockstep: up to a tenth of
-/// the interval after each run, and a random part of the initial jitter before the first.
-#[derive(Debug, Default)]
-struct Jitter {
-    runs: u64,
-}
-
-impl Jitter {
-    /// Up to a tenth of `interval`.
-    fn next(&mut self, interval: Duration) -> Duration {
-        self.below(interval / 10)
-    }
-
-    /// A random delay in `[0, bound)`; zero for a zero bound.
-    fn below(&mut self, bound: Duration) -> Duration {
-        self.runs += 1;
-        let random = std::collections::hash_map::RandomState::new().hash_one(self.runs);
-        let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
-        Duration::from_nanos(random.checked_rem(nanos).unwrap_or(0))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +225,7 @@ mod tests {
             initial_jitter: Duration::ZERO,
             down_interval: Duration::from_secs(1),
             shared: false,
+            retired: Arc::default(),
         }
     }
 
@@ -256,16 +272,6 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(error.message(), "check panicked: the check blew up");
-    }
-
-    #[test]
-    fn jitter_stays_within_a_tenth() {
-        let mut jitter = Jitter::default();
-        for _ in 0..1000 {
-            assert!(jitter.next(Duration::from_secs(10)) < Duration::from_secs(1));
-        }
-        assert_eq!(jitter.next(Duration::ZERO), Duration::ZERO);
-        assert_eq!(jitter.below(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]
