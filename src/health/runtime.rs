@@ -93,7 +93,7 @@ impl Health {
     ///
     /// Bodies, gRPC statuses (its service name is cleared: `NOT_FOUND`) and the status page
     /// follow from the next snapshot. Its metric series are no longer written: an exporter
-    /// drops them through its idle timeout (the [`metrics`](crate::metrics) module says how).
+    /// drops them through its idle timeout (the `metrics` module, feature `metrics`, says how).
     /// A [group](crate::Group) that names it goes on without it, and its `?verbose` body
     /// says the member is not registered; adding a check by that name again brings it
     /// back into the group. A manual component comes back with the next
