@@ -88,6 +88,8 @@
 //! | `GET /api/work?ms=N` | yes | N ms of CPU work on its runtime worker, never yielding: a stand-in for CPU-heavy handlers |
 //! | `GET /api/block?ms=N` | yes | blocks its runtime worker N ms with a synchronous sleep: the bug of blocking calls in async code |
 //! | `POST /admin/unready`, `/admin/ready` | yes | hold readiness out, bring it back |
+//! | `PUT /admin/tenants/<name>?addr=host:port` | yes | adds a critical TCP check `tenant-<name>` while running (`201`; `409` when the tenant is there; `400` for a name that is not 1 to 63 lowercase letters, digits or dashes, or an address that is not `host:port`) |
+//! | `DELETE /admin/tenants/<name>` | yes | removes it (`204`; `404` for no such tenant) |
 //! | `POST /admin/jobs/stop`, `/admin/jobs/start` | yes | stop the job loop (`jobs` goes down after its TTL), start it again (`204`; `409` when already so; `404` without `JOBS_TTL_MS`) |
 //!
 //! The `ms` of `/api/work` and `/api/block` is required, a whole number from 0 to 60000, and
@@ -111,7 +113,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::Query;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router, ServiceExt};
 use common::dependencies::Dependencies;
 use common::jobs::Jobs;
@@ -394,6 +396,10 @@ fn app(
         .route("/admin/ready", post(ready))
         .route("/admin/jobs/stop", post(common::jobs::stop))
         .route("/admin/jobs/start", post(common::jobs::start))
+        .route(
+            "/admin/tenants/{name}",
+            put(common::tenants::put).delete(common::tenants::delete),
+        )
         .route_layer(ValidateRequestHeaderLayer::custom(bearer(api_token)))
         .layer(Extension(jobs));
     let router = Router::new()

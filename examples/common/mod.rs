@@ -25,6 +25,8 @@ pub(crate) mod flaky;
 pub(crate) mod jobs;
 /// The demo routes that load the runtime: CPU work, a blocking call.
 pub(crate) mod load;
+/// Tenants' checks added and removed at runtime: `PUT`/`DELETE /admin/tenants/<name>`.
+pub(crate) mod tenants;
 /// Traffic observation from the environment: `TRAFFIC` and its tuning.
 pub(crate) mod traffic;
 

@@ -14,6 +14,8 @@
 //! - `server_fleet`: its `SHARED_CHECKS` and `PEERS`: three servers sharing one Redis, each
 //!   through a proxy of its own; a lone outage fails readiness, a fleet-wide one holds it;
 //! - `server_metrics`: its `GET /metrics`;
+//! - `server_runtime`: operated at runtime: a tenant's check added and removed through
+//!   `PUT`/`DELETE /admin/tenants/<name>`, bad input refused with `400`;
 //! - `server_probes`: its `PROBE_ADDR` (the probe port under CPU load and through the drain)
 //!   and the load routes `/api/work` and `/api/block`;
 //! - `server_traffic`: its `TRAFFIC` settings and `/api/flaky`: failing traffic fails
@@ -46,6 +48,7 @@ mod server_dependencies;
 mod server_fleet;
 mod server_metrics;
 mod server_probes;
+mod server_runtime;
 mod server_traffic;
 mod server_watchdog;
 mod tonic;
