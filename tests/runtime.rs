@@ -306,14 +306,17 @@ async fn a_thousand_checks_added_and_removed_leave_tasks_and_memory_where_they_w
             health.add_check(check).unwrap();
         }
         println!("round {round}: added in {:?}", started.elapsed());
-        // Every one of them runs: each has a result.
+        // Every one of them runs: each has a result. Each first result publishes a snapshot
+        // of a thousand components (2,000 publications a round with the adds), which takes
+        // 8 to 15 s in a debug build and past 40 s on a loaded 2-core machine: the bound is
+        // only there so a lost check cannot hang the test; the time is printed, not judged.
         let mut changes = health.subscribe();
         let every_one_ran = changes.wait_for(|s| {
             s.components().count() == CHECKS + 1
                 && s.components()
                     .all(|(_, c)| c.status() == ComponentStatus::Up)
         });
-        tokio::time::timeout(4 * NO_HANG, every_one_ran)
+        tokio::time::timeout(18 * NO_HANG, every_one_ran)
             .await
             .expect("the checks never all ran")
             .unwrap();
