@@ -154,7 +154,7 @@ impl std::error::Error for RemoveError {}
 /// );
 /// assert_eq!(
 ///     health.demote("redis", " ", None),
-///     Err(DemoteError::NoReason { name: "redis".into() })
+///     Err(DemoteError::InvalidReason { name: "redis".into() })
 /// );
 /// assert_eq!(
 ///     health.restore("redis"),
@@ -174,9 +174,10 @@ pub enum DemoteError {
         /// The name asked for.
         name: String,
     },
-    /// The reason is empty or blank (`demote`): a demotion says why, in every view and in
-    /// its history.
-    NoReason {
+    /// The reason is blank (`demote`): a demotion says why, in every view and in its
+    /// history. Or it holds a control character: a line break would forge lines of the
+    /// `?verbose` body.
+    InvalidReason {
         /// The name asked for.
         name: String,
     },
@@ -199,9 +200,10 @@ impl std::fmt::Display for DemoteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DemoteError::Unknown { name } => write!(f, "no check or component is named {name:?}"),
-            DemoteError::NoReason { name } => {
-                write!(f, "a demotion of {name:?} needs a reason")
-            }
+            DemoteError::InvalidReason { name } => write!(
+                f,
+                "a demotion of {name:?} needs a reason, on one line without control characters"
+            ),
             DemoteError::Deadline { name, duration } => write!(
                 f,
                 "a demotion of {name:?} cannot last {duration:?}: more than zero, ending by year 9999"

@@ -32,9 +32,10 @@ impl Health {
     /// components tower-health keeps (the traffic component, the watchdog's) may be: their
     /// owner writes their status, the operator says whether it counts.
     ///
-    /// Refused, with nothing changed: an unknown name, a blank reason (a demotion says
-    /// why; the reason is shown in public bodies, so keep secrets out of it, and cut at 256
-    /// bytes), a zero duration, or one ending past what the clocks can hold.
+    /// Refused, with nothing changed: an unknown name, a blank reason or one with a control
+    /// character such as a line break (a demotion says why, on one line; the reason is shown
+    /// in public bodies, so keep secrets out of it, and cut at 256 bytes), a zero duration,
+    /// or one ending past what the clocks can hold.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -68,9 +69,9 @@ impl Health {
         duration: Option<Duration>,
     ) -> Result<(), DemoteError> {
         let reason = reason.into();
-        if reason.trim().is_empty() {
+        if reason.trim().is_empty() || reason.chars().any(char::is_control) {
             let name = name.to_owned();
-            return Err(DemoteError::NoReason { name });
+            return Err(DemoteError::InvalidReason { name });
         }
         let (now, wall) = (Instant::now(), SystemTime::now());
         let until = match duration {
@@ -209,10 +210,12 @@ mod tests {
                 name: "nope".into()
             })
         );
-        assert_eq!(
-            health.demote("redis", "", None),
-            Err(DemoteError::NoReason { name: name() })
-        );
+        for reason in ["", " \t", "fine\n[+]forged ok"] {
+            assert_eq!(
+                health.demote("redis", reason, None),
+                Err(DemoteError::InvalidReason { name: name() })
+            );
+        }
         for duration in [Duration::ZERO, Duration::MAX] {
             assert_eq!(
                 health.demote("redis", "x", Some(duration)),
