@@ -32,7 +32,7 @@ impl Component {
             until: demotion.until(),
         };
         let lasted = now.saturating_duration_since(self.since);
-        let entry = HistoryEntry::event(demotion.since, self.status, lasted, event);
+        let entry = HistoryEntry::event_at(demotion.since, self.status, lasted, event);
         Arc::make_mut(&mut self.history).push(entry, rule.length);
         self.demotion = Some(demotion);
     }
@@ -49,7 +49,7 @@ impl Component {
         let demotion = self.demotion.take()?;
         let lasted = now.saturating_duration_since(demotion.began);
         let event = HistoryEvent::Restored { by_deadline };
-        let entry = HistoryEntry::event(wall, self.status, lasted, event);
+        let entry = HistoryEntry::event_at(wall, self.status, lasted, event);
         Arc::make_mut(&mut self.history).push(entry, rule.length);
         Some(demotion)
     }
@@ -86,6 +86,26 @@ impl State {
             .filter(|(_, component)| component.demotion.as_ref().is_some_and(|d| d.is_over(now)))
             .map(|(name, _)| name.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+impl State {
+    /// For tests: demote the component `name` for `reason` at 2030-06-01T03:10:00Z, for
+    /// `minutes` if any.
+    pub(crate) fn demote_at_ten_past_three(
+        &mut self,
+        name: &str,
+        reason: &str,
+        minutes: Option<u64>,
+    ) {
+        let rule = self.history;
+        let demotion = Demotion::at_ten_past_three(reason, minutes);
+        let component = self
+            .components
+            .get_mut(name)
+            .expect("a component to demote");
+        component.demote(demotion, Instant::now(), rule);
     }
 }
 

@@ -74,7 +74,7 @@ impl HistoryEntry {
 
     /// An entry for `event` (a demotion or a restoration) at `at`, the status staying
     /// `status`.
-    pub(crate) fn event(
+    pub(crate) fn event_at(
         at: SystemTime,
         status: ComponentStatus,
         lasted: Duration,

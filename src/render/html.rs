@@ -344,13 +344,10 @@ mod tests {
 
     #[test]
     fn a_demoted_member_has_a_badge_and_its_history_says_when() {
-        use crate::model::demotion::Demotion;
         let mut state = state();
         let rule = state.history;
-        let db = state.components.get_mut("db").unwrap();
-        db.status = ComponentStatus::Down;
-        let demotion = Demotion::at_ten_past_three("failover <now>", Some(30));
-        db.demote(demotion, Instant::now(), rule);
+        state.components.get_mut("db").unwrap().status = ComponentStatus::Down;
+        state.demote_at_ten_past_three("db", "failover <now>", Some(30));
         let html = page(&state, false);
         assert!(
             html.contains("<p class=\"reason\">demoted by operator: db</p>"),

@@ -175,16 +175,14 @@ mod tests {
 
     #[test]
     fn a_demoted_critical_failure_only_warns() {
-        use crate::model::demotion::Demotion;
         let mut redis = Component::new(ComponentKind::Check, true);
         redis.status = ComponentStatus::Down;
-        let demotion = Demotion::at_ten_past_three("failover", None);
-        redis.demote(demotion, tokio::time::Instant::now(), Default::default());
         let mut state = State {
             components: [("redis".to_owned(), redis)].into(),
             ..State::default()
         };
         state.lifecycle.started = true;
+        state.demote_at_ten_past_three("redis", "failover", None);
         let subject = Subject::new(&state, Probe::Readiness.into(), Scope::All, false);
         assert_eq!(
             serde_json::from_slice::<Value>(&render(&subject)).unwrap(),

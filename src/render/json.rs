@@ -338,14 +338,11 @@ mod tests {
 
     #[test]
     fn a_demoted_member_has_a_demoted_object_and_history_entries() {
-        use crate::model::demotion::Demotion;
         use tokio::time::Instant;
         let mut state = state();
         let rule = state.history;
-        let db = state.components.get_mut("db").unwrap();
-        db.status = ComponentStatus::Down;
-        let demotion = Demotion::at_ten_past_three("flapping during failover", Some(30));
-        db.demote(demotion, Instant::now(), rule);
+        state.components.get_mut("db").unwrap().status = ComponentStatus::Down;
+        state.demote_at_ten_past_three("db", "flapping during failover", Some(30));
         let readiness = body(&state, Probe::Readiness, Scope::All, false);
         assert_eq!(
             readiness["status"], "degraded",

@@ -323,9 +323,8 @@ mod tests {
         state.lifecycle.started = true;
         let mut redis = Component::new(ComponentKind::Check, true);
         redis.status = ComponentStatus::Down;
-        let demotion = Demotion::at_ten_past_three("flapping during failover", Some(30));
-        redis.demote(demotion, tokio::time::Instant::now(), state.history);
         state.components.insert("redis".into(), redis);
+        state.demote_at_ten_past_three("redis", "flapping during failover", Some(30));
         assert_eq!(
             text(&state, Probe::Readiness, Scope::All, false),
             "[+]redis demoted by operator until 03:40Z: flapping during failover\n\
