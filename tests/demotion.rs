@@ -202,7 +202,7 @@ async fn a_down_critical_check_demoted_passes_readiness_until_its_deadline() {
         verbose.text()
     );
     assert_eq!(
-        logs.count("health: redis restored by operator after "),
+        logs.count("health: redis restored by operator (demoted for "),
         1,
         "{}",
         logs.text()

@@ -12,8 +12,8 @@ use super::metrics_refresh::Refresh;
 impl Health {
     /// Apply what time has changed: checks whose last result is too old turn `down`, a
     /// maintenance window that is over lifts, a demotion whose deadline has come is
-    /// restored, a flapping component that has settled is no longer flapping. A published snapshot that expired is replaced
-    /// even when nothing did.
+    /// restored, a flapping component that has settled is no longer flapping. A published
+    /// snapshot that expired is replaced even when nothing did.
     pub(super) fn expire(&self) {
         self.update(|state| {
             let now = Instant::now();

@@ -149,7 +149,7 @@ impl Health {
         let lasted = humantime::format_duration(whole_seconds(now - demotion.began));
         tracing::info!(
             name,
-            "health: {name} restored by operator after {lasted} demoted; it counts for its probes again"
+            "health: {name} restored by operator (demoted for {lasted}); it counts for its probes again"
         );
         Ok(())
     }

@@ -173,9 +173,18 @@ fn write_component(
         .counted_by(name, component)
         .map(|probe| Escaped(probe).to_string())
         .collect();
+    let once = if component.is_demoted() {
+        " once restored"
+    } else {
+        ""
+    };
     match counts.is_empty() {
         true => out.push_str("<span>report-only</span>"),
-        false => write!(out, "<span>counts for <b>{}</b></span>", counts.join(", "))?,
+        false => write!(
+            out,
+            "<span>counts for <b>{}</b>{once}</span>",
+            counts.join(", ")
+        )?,
     }
     if let Some(demotion) = component.demotion() {
         write!(
@@ -360,6 +369,7 @@ mod tests {
         );
         let line = "<b>demoted by operator until 03:40Z: failover &lt;now&gt;</b>";
         assert!(html.contains(line), "{html}");
+        assert!(html.contains("counts for <b>readiness</b> once restored"));
         assert!(html.contains(
             " demoted by operator until 2030-06-01T03:40:00Z: failover &lt;now&gt;</li>"
         ));
