@@ -90,6 +90,8 @@
 //! | `POST /admin/unready`, `/admin/ready` | yes | hold readiness out, bring it back |
 //! | `PUT /admin/tenants/<name>?addr=host:port` | yes | adds a critical TCP check `tenant-<name>` while running (`201`; `409` when the tenant is there; `400` for a name that is not 1 to 63 lowercase letters, digits or dashes, or an address that is not `host:port`) |
 //! | `DELETE /admin/tenants/<name>` | yes | removes it (`204`; `404` for no such tenant) |
+//! | `POST /admin/checks/<name>/demote?reason=…&minutes=N` | yes | demotes the check or component to report-only: it fails no probe, every view says so (`[+]redis demoted by operator until 03:40Z: …`); with `minutes` (1 to 10080) its deadline restores it (`200` with that line; `404` for no such check; `400` for a reason missing, blank, over 256 bytes, not UTF-8 or with a control character, or other minutes) |
+//! | `POST /admin/checks/<name>/restore` | yes | restores it now (`204`; `404` for no such check; `409` when it is not demoted) |
 //! | `POST /admin/jobs/stop`, `/admin/jobs/start` | yes | stop the job loop (`jobs` goes down after its TTL), start it again (`204`; `409` when already so; `404` without `JOBS_TTL_MS`) |
 //!
 //! The `ms` of `/api/work` and `/api/block` is required, a whole number from 0 to 60000, and
@@ -399,6 +401,14 @@ fn app(
         .route(
             "/admin/tenants/{name}",
             put(common::tenants::put).delete(common::tenants::delete),
+        )
+        .route(
+            "/admin/checks/{name}/demote",
+            post(common::demotion::demote),
+        )
+        .route(
+            "/admin/checks/{name}/restore",
+            post(common::demotion::restore),
         )
         .route_layer(ValidateRequestHeaderLayer::custom(bearer(api_token)))
         .layer(Extension(jobs));

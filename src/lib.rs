@@ -120,7 +120,9 @@
 //! Checks come and go while the service runs: [`Health::add_check`] starts a new one at
 //! once (a name already taken is refused, never replaced) and [`Health::remove`] stops one,
 //! dropping its run in flight; bodies, groups, gRPC statuses, metrics and the status page
-//! follow on the next snapshot.
+//! follow on the next snapshot. An operator [demotes](Health::demote) a flapping one to
+//! report-only, with a reason and perhaps a deadline, and [restores](Health::restore) it:
+//! while demoted it fails no probe, and every view says so.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

@@ -4,39 +4,13 @@
 
 mod common;
 
-use std::io::Write;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::NO_HANG;
 use common::health::switch;
+use common::logs::Captured;
 use tower_health::{Health, NamedCheck, Probe, Status};
-
-/// Everything a `fmt` subscriber wrote, as text.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    fn count(&self, needle: &str) -> usize {
-        self.text().matches(needle).count()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Sleep one check interval at a time (the clock is paused: it advances when the runtime
 /// is idle) until `done`, or fail after a bound that proves "does not hang".
@@ -53,12 +27,7 @@ async fn until(done: impl Fn() -> bool, what: &str) {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_failing_streak_below_the_threshold_is_logged_once() {
     let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = tracing::subscriber::set_default(logs.subscriber());
 
     let (failing, check) = switch("connection refused");
     let health = Health::builder()

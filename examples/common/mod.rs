@@ -17,6 +17,8 @@ pub(crate) mod agent;
 pub(crate) mod brokers;
 /// `DATABASE_URL`: its scheme picks the driver.
 pub(crate) mod database;
+/// An operator's demotion: `POST /admin/checks/<name>/demote` and `/restore`.
+pub(crate) mod demotion;
 /// The dependencies configured in the environment, each a check.
 pub(crate) mod dependencies;
 /// The demo route that fails on purpose: `GET /api/flaky?fail=F`.

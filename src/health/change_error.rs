@@ -1,5 +1,7 @@
-//! [`AddError`] and [`RemoveError`]: why a check added, or a check or component removed,
-//! while running was refused.
+//! [`AddError`], [`RemoveError`] and [`DemoteError`]: why a check added, a check or
+//! component removed, demoted or restored while running was refused.
+
+use std::time::Duration;
 
 use crate::model::owner::Owner;
 
@@ -136,3 +138,79 @@ impl std::fmt::Display for RemoveError {
 }
 
 impl std::error::Error for RemoveError {}
+
+/// Why [`Health::demote`](super::Health::demote) or [`Health::restore`](super::Health::restore)
+/// refused. Nothing changed.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_health::health::DemoteError;
+/// use tower_health::Health;
+///
+/// let health = Health::builder().component("redis").build();
+/// assert_eq!(
+///     health.demote("search", "reindexing", None),
+///     Err(DemoteError::Unknown { name: "search".into() })
+/// );
+/// assert_eq!(
+///     health.demote("redis", " ", None),
+///     Err(DemoteError::InvalidReason { name: "redis".into() })
+/// );
+/// assert_eq!(
+///     health.restore("redis"),
+///     Err(DemoteError::NotDemoted { name: "redis".into() })
+/// );
+/// let error = health.demote("redis", "failover", Some(Duration::ZERO)).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "a demotion of \"redis\" cannot last 0ns: more than zero, ending by year 9999"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DemoteError {
+    /// No check or component has the name (`demote` and `restore`).
+    Unknown {
+        /// The name asked for.
+        name: String,
+    },
+    /// The reason is blank (`demote`): a demotion says why, in every view and in its
+    /// history. Or it holds a control character: a line break would forge lines of the
+    /// `?verbose` body.
+    InvalidReason {
+        /// The name asked for.
+        name: String,
+    },
+    /// The duration is zero, or ends past what the clocks (or RFC 3339: year 9999) can
+    /// hold (`demote`). No duration at all is a demotion until restored.
+    Deadline {
+        /// The name asked for.
+        name: String,
+        /// The duration given.
+        duration: Duration,
+    },
+    /// It is not demoted (`restore`): nothing to restore.
+    NotDemoted {
+        /// The name asked for.
+        name: String,
+    },
+}
+
+impl std::fmt::Display for DemoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DemoteError::Unknown { name } => write!(f, "no check or component is named {name:?}"),
+            DemoteError::InvalidReason { name } => write!(
+                f,
+                "a demotion of {name:?} needs a reason, on one line without control characters"
+            ),
+            DemoteError::Deadline { name, duration } => write!(
+                f,
+                "a demotion of {name:?} cannot last {duration:?}: more than zero, ending by year 9999"
+            ),
+            DemoteError::NotDemoted { name } => write!(f, "{name:?} is not demoted"),
+        }
+    }
+}
+
+impl std::error::Error for DemoteError {}

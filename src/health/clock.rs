@@ -1,5 +1,6 @@
 //! The clock: what time changes by itself (a check result turning stale, a maintenance
-//! window ending, a flapping component settling), applied when it happens.
+//! window ending, a demotion reaching its deadline, a flapping component settling), applied
+//! when it happens.
 
 use std::sync::atomic::Ordering;
 
@@ -10,9 +11,9 @@ use super::metrics_refresh::Refresh;
 
 impl Health {
     /// Apply what time has changed: checks whose last result is too old turn `down`, a
-    /// maintenance window that is over lifts, a flapping component that has settled is no
-    /// longer flapping. A published snapshot that expired is replaced
-    /// even when nothing did.
+    /// maintenance window that is over lifts, a demotion whose deadline has come is
+    /// restored, a flapping component that has settled is no longer flapping. A published
+    /// snapshot that expired is replaced even when nothing did.
     pub(super) fn expire(&self) {
         self.update(|state| {
             let now = Instant::now();
@@ -39,6 +40,7 @@ impl Health {
                 *maintenance = None;
                 changed = true;
             }
+            changed |= self.restore_overdue(state, now);
             // Unchanged results are republished only near the published expiry, within the
             // shortest interval of it; a check whose runs are further apart (a hanging one, a
             // longer down interval) can miss that: the state is fresh while the published

@@ -11,7 +11,9 @@ impl Health {
     /// (`failureThreshold × periodSeconds` of the startup probe, or of liveness when there is
     /// none) shorter than the expected start-up plus what the checks
     /// [required for startup](super::HealthBuilder::require_for_startup) need to pass once;
-    /// and a drain delay at or above the termination grace period.
+    /// a drain delay at or above the termination grace period; and, while it lasts, each
+    /// critical check or component an operator [demoted](Health::demote) (its failure takes
+    /// no pod out), saying when its deadline restores it, or that it has none.
     ///
     /// ```
     /// use std::time::Duration;

@@ -8,10 +8,11 @@
 //! layer, the gRPC bridge and any listener read those snapshots; none of them runs a check.
 //!
 //! One file per job: [`builder`](HealthBuilder), `engine` (start, stop, results), `registry`
-//! (the checks the engine runs) and `runtime` (checks added and removed while running),
-//! `lifecycle` and `components` (the setters), `gates` (the [`StartupGate`]s start-up waits
-//! for), `clock` (and `metrics_refresh`), `publish` (change → snapshot → subscribers),
-//! [`Snapshot`], [`Details`] (who sees error texts), `shutdown` and `lint`.
+//! (the checks the engine runs), `runtime` (checks added and removed while running),
+//! `demotion` (an operator's demotion of one to report-only), `lifecycle` and `components`
+//! (the setters), `gates` (the [`StartupGate`]s start-up waits for), `clock` (and
+//! `metrics_refresh`), `publish` (change → snapshot → subscribers), [`Snapshot`],
+//! [`Details`] (who sees error texts), `shutdown` and `lint`.
 
 mod build_error;
 mod builder;
@@ -20,6 +21,7 @@ mod clock;
 mod components;
 mod composition;
 mod defaults;
+mod demotion;
 mod details;
 mod engine;
 #[cfg(feature = "fleet")]
@@ -45,7 +47,7 @@ use tokio::sync::{broadcast, watch};
 
 pub use build_error::BuildError;
 pub use builder::HealthBuilder;
-pub use change_error::{AddError, Holder, RemoveError};
+pub use change_error::{AddError, DemoteError, Holder, RemoveError};
 pub use details::{Details, ProbeRequest};
 pub use gates::StartupGate;
 pub use snapshot::Snapshot;
@@ -75,7 +77,9 @@ use registry::Registry;
 /// one-way; start-up also waits for every [`startup_gate`](Health::startup_gate) taken. The check engine is started and stopped:
 /// [`start_checks`](Health::start_checks) / [`stop_checks`](Health::stop_checks)
 /// ([`run_checks`](Health::run_checks) to drive it yourself); checks are added and removed
-/// while it runs: [`add_check`](Health::add_check) / [`remove`](Health::remove).
+/// while it runs: [`add_check`](Health::add_check) / [`remove`](Health::remove), and an
+/// operator demotes one to report-only for a while: [`demote`](Health::demote) /
+/// [`restore`](Health::restore).
 ///
 /// Handlers reach it as any shared value: a captured clone, axum state, or — with
 /// [`HealthLayer::handle_in_extensions`](crate::layer::HealthLayer::handle_in_extensions) —

@@ -127,7 +127,7 @@ impl Health {
 }
 
 /// `duration` in whole seconds (under a second: in whole milliseconds), for log lines.
-fn whole_seconds(duration: Duration) -> Duration {
+pub(super) fn whole_seconds(duration: Duration) -> Duration {
     match duration.as_secs() {
         0 => Duration::from_millis(duration.subsec_millis().into()),
         secs => Duration::from_secs(secs),

@@ -32,7 +32,8 @@ pub struct Snapshot {
     pub(crate) version: u64,
     pub(crate) bodies: Bodies,
     /// When something turns by itself: the oldest check result stops vouching for its
-    /// check, a maintenance window ends, or a flapping component settles.
+    /// check, a maintenance window ends, a demotion reaches its deadline, or a flapping
+    /// component settles.
     pub(crate) expires_at: Option<Instant>,
 }
 
@@ -44,7 +45,11 @@ impl Snapshot {
         let expires_at = state
             .components
             .values()
-            .flat_map(|component| [component.fresh_until, component.flapping.settles_at(flap)])
+            .flat_map(|component| {
+                let demoted_until = component.demotion().and_then(|d| d.deadline());
+                let settles = component.flapping.settles_at(flap);
+                [component.fresh_until, settles, demoted_until]
+            })
             .flatten()
             .chain(maintenance_until)
             .min();

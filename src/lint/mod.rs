@@ -6,6 +6,7 @@
 //! mistake (and logs it). The rules here read the configuration only; they never run a
 //! check.
 
+mod demotion;
 mod deployment;
 mod detection;
 mod rules;

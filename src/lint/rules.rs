@@ -124,6 +124,10 @@ pub(crate) fn lint(
         }
     }
 
+    for message in super::demotion::demoted(state, tokio::time::Instant::now()) {
+        warn(message);
+    }
+
     for warning in &warnings {
         tracing::warn!("health configuration: {warning}");
     }

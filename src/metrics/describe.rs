@@ -3,8 +3,8 @@
 use ::metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 
 use super::{
-    CHECK_CRITICAL, CHECK_DOWN_ACROSS_FLEET, CHECK_DURATION, CHECK_FAILURES, CHECK_FLAPPING,
-    CHECK_STATUS, PEER_REQUESTS, PROBE_STATUS,
+    CHECK_CRITICAL, CHECK_DEMOTED, CHECK_DOWN_ACROSS_FLEET, CHECK_DURATION, CHECK_FAILURES,
+    CHECK_FLAPPING, CHECK_STATUS, PEER_REQUESTS, PROBE_STATUS,
 };
 
 /// Describe every metric (help text, and unit where it has one) to the current recorder.
@@ -35,6 +35,10 @@ pub(super) fn describe() {
     describe_gauge!(
         CHECK_CRITICAL,
         "Each health check and manual component: 1 when its failure fails the probes it counts for, 0 when it only degrades them."
+    );
+    describe_gauge!(
+        CHECK_DEMOTED,
+        "Each health check and manual component: 1 while an operator has demoted it to report-only (it fails no probe), 0 otherwise."
     );
     describe_gauge!(
         CHECK_DOWN_ACROSS_FLEET,

@@ -12,6 +12,7 @@
 //! | [`health_probe_status`](PROBE_STATUS) | gauge | `probe` (`liveness`, `readiness`, `startup`, `combined`, and each group's name) | `1` passing (HTTP 200), `0` failing (HTTP 503) |
 //! | [`health_check_flapping`](CHECK_FLAPPING) | gauge | `check` | each check and manual component: `1` while it [flaps](crate::health::HealthBuilder::flap_detection), `0` otherwise |
 //! | [`health_check_critical`](CHECK_CRITICAL) | gauge | `check` | each check and manual component: `1` when its failure fails the probes it counts for, `0` when it only degrades them |
+//! | [`health_check_demoted`](CHECK_DEMOTED) | gauge | `check` | each check and manual component: `1` while an operator has [demoted](crate::health::Health::demote) it to report-only, `0` otherwise |
 //! | [`health_check_down_across_fleet`](CHECK_DOWN_ACROSS_FLEET) | gauge | `check` | each [shared](crate::checks::NamedCheck::shared) check: `1` down here and, by the peers' word, across the fleet (readiness holds), `0` otherwise |
 //! | [`health_peer_requests_total`](PEER_REQUESTS) | counter | `check`, `answer` (`up`, `down`, `none`) | questions to peers about a failing shared check (feature `fleet`) |
 //! | `health_certificate_expiry_seconds` (`CERTIFICATE_EXPIRY`) | gauge | `check` | each TLS check (`checks::tls`): seconds left before its certificate expires, negative once expired, set on each run that reads one (feature `tls`) |
@@ -97,6 +98,9 @@ pub const CHECK_FLAPPING: &str = "health_check_flapping";
 /// Each check and manual component: 1 when its failure fails the probes it counts for, 0
 /// when it only degrades them.
 pub const CHECK_CRITICAL: &str = "health_check_critical";
+/// Each check and manual component: 1 while an operator has demoted it to report-only
+/// ([`Health::demote`](crate::health::Health::demote)), 0 otherwise.
+pub const CHECK_DEMOTED: &str = "health_check_demoted";
 /// Each shared check: 1 down here and across the fleet (readiness holds), 0 otherwise.
 pub const CHECK_DOWN_ACROSS_FLEET: &str = "health_check_down_across_fleet";
 /// Questions to peers about a failing shared check, by answer: `up`, `down`, `none`.
@@ -150,6 +154,8 @@ pub(crate) fn record_state(state: &State) {
             .set(f64::from(u8::from(component.is_flapping())));
         gauge!(CHECK_CRITICAL, "check" => name.to_owned())
             .set(f64::from(u8::from(component.is_critical())));
+        gauge!(CHECK_DEMOTED, "check" => name.to_owned())
+            .set(f64::from(u8::from(component.is_demoted())));
     }
 }
 
@@ -260,6 +266,7 @@ mod tests {
 
     #[test]
     fn groups_have_a_probe_gauge_and_report_only_checks_a_status() {
+        use crate::model::demotion::Demotion;
         use crate::model::group::Group;
         use crate::model::probe_set::ProbeSet;
 
@@ -269,16 +276,19 @@ mod tests {
         record(&mut search, Err("offline".to_owned()), Duration::ZERO);
         search.probes = ProbeSet::NONE;
         state.components.insert("search".to_owned(), search);
+        let mut db = Component::new(ComponentKind::Check, true);
+        db.demotion = Some(Demotion::at_ten_past_three("reindexing", None));
+        state.components.insert("db".to_owned(), db);
         state.groups = vec![Group::new("deep", "/deep").members(["search"])].into();
         let recorder = DebuggingRecorder::new();
         let snapshotter = recorder.snapshotter();
         with_local_recorder(&recorder, || record_state(&state));
         let seen = read(&snapshotter);
         assert_eq!(gauge_value(&seen, CHECK_STATUS, ("check", "search")), 0.0);
-        assert_eq!(
-            gauge_value(&seen, PROBE_STATUS, ("probe", "readiness")),
-            1.0
-        );
+        assert_eq!(gauge_value(&seen, CHECK_DEMOTED, ("check", "search")), 0.0);
+        assert_eq!(gauge_value(&seen, CHECK_DEMOTED, ("check", "db")), 1.0);
+        let readiness = gauge_value(&seen, PROBE_STATUS, ("probe", "readiness"));
+        assert_eq!(readiness, 1.0, "db is unknown, and demoted");
         assert_eq!(gauge_value(&seen, PROBE_STATUS, ("probe", "deep")), 0.0);
     }
 

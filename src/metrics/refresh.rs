@@ -8,7 +8,7 @@ use crate::model::component::ComponentKind;
 use crate::model::state::State;
 
 /// Write every gauge of `state` again: each probe's and group's verdict, each component's
-/// status, flapping and criticality ([`record_state`](super::record_state)), and each
+/// status, flapping, criticality and demotion ([`record_state`](super::record_state)), and each
 /// check's failures in a row and, when shared, whether it is down across the fleet.
 ///
 /// Histograms and counters are not: a sample or an increment is an event, and there is

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use super::demotion::Demotion;
 use super::flapping::Flapping;
 use super::fleet::FleetView;
 use super::history::{History, HistoryEntry, HistoryRule};
@@ -63,6 +64,8 @@ pub struct Component {
     pub(crate) traffic: Option<Arc<TrafficFigures>>,
     /// The part of the crate that registered it and writes it, when not the application.
     pub(crate) owner: Option<Owner>,
+    /// An operator's demotion to report-only, while in force.
+    pub(crate) demotion: Option<Demotion>,
 }
 
 /// What a result did to a component (see [`Component::record`], in `model/result.rs`).
@@ -98,6 +101,7 @@ impl Component {
             flapping: Flapping::default(),
             traffic: None,
             owner: None,
+            demotion: None,
         }
     }
 

@@ -4,7 +4,10 @@
 use std::fmt;
 
 use super::component::Component;
+use super::probe::Probe;
+use super::state::State;
 use super::status::ComponentStatus;
+use super::target::Target;
 
 /// The header on a per-check answer (`/readyz/<check>`) that names the replica answering,
 /// so one that asks its peers recognises itself among them.
@@ -106,6 +109,28 @@ impl fmt::Display for FleetView {
         } else {
             write!(f, "down here only ({down}/{answered} peers see it down)")
         }
+    }
+}
+
+/// The fleet's word in the verdicts.
+impl State {
+    /// Whether a failing critical member only degrades `target` because its outage is
+    /// fleet-wide: every target but liveness, which the fleet never touches.
+    pub(super) fn held_by_the_fleet(&self, target: Target, component: &Component) -> bool {
+        target != Target::Probe(Probe::Liveness) && component.is_down_across_the_fleet()
+    }
+
+    /// The members of `target` that fail here but only degrade it, because the fleet
+    /// sees them down too.
+    pub(crate) fn held(&self, target: Target) -> impl Iterator<Item = (&str, &Component)> {
+        self.components
+            .iter()
+            .filter(move |(name, component)| {
+                component.critical
+                    && self.judges(target, name, component)
+                    && self.held_by_the_fleet(target, component)
+            })
+            .map(|(name, component)| (name.as_str(), component))
     }
 }
 

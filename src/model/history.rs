@@ -10,7 +10,9 @@ use super::status::ComponentStatus;
 /// a check's errors say.
 pub(crate) const ERROR_LIMIT: usize = 256;
 
-/// One past status change of a component, from its [history](super::Component::history).
+/// One past change of a component, from its [history](super::Component::history): a
+/// change of status, or an operator's [demotion](crate::health::Health::demote) and its end
+/// (see [`event`](HistoryEntry::event)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HistoryEntry {
@@ -18,13 +20,38 @@ pub struct HistoryEntry {
     pub at: SystemTime,
     /// The status before.
     pub from: ComponentStatus,
-    /// The status after.
+    /// The status after (the same as `from` for a demotion or a restoration).
     pub to: ComponentStatus,
-    /// How long the status before lasted (from registration, for the first change).
+    /// How long the status before lasted (from registration, for the first change); for a
+    /// demotion, how long its status had lasted then; for a restoration, how long the
+    /// demotion lasted.
     pub lasted: Duration,
     /// The error behind a failing status, cut at 256 bytes. Bodies show it only where
     /// details are revealed.
     pub error: Option<String>,
+    /// What happened: a change of status, a demotion, a restoration.
+    pub event: HistoryEvent,
+}
+
+/// What a [`HistoryEntry`] records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HistoryEvent {
+    /// Its status changed, from `from` to `to`.
+    StatusChange,
+    /// An operator [demoted](crate::health::Health::demote) it to report-only.
+    Demoted {
+        /// Why, as the operator said it (cut at 256 bytes).
+        reason: String,
+        /// When the demotion was to end by itself, if it had a deadline.
+        until: Option<SystemTime>,
+    },
+    /// Its demotion ended: it counts for its probes and groups again.
+    Restored {
+        /// `true` when its deadline passed, `false` when an operator
+        /// [restored](crate::health::Health::restore) it.
+        by_deadline: bool,
+    },
 }
 
 impl HistoryEntry {
@@ -41,7 +68,31 @@ impl HistoryEntry {
             to,
             lasted,
             error: error.map(cut),
+            event: HistoryEvent::StatusChange,
         }
+    }
+
+    /// An entry for `event` (a demotion or a restoration) at `at`, the status staying
+    /// `status`.
+    pub(crate) fn event_at(
+        at: SystemTime,
+        status: ComponentStatus,
+        lasted: Duration,
+        event: HistoryEvent,
+    ) -> Self {
+        HistoryEntry {
+            at,
+            from: status,
+            to: status,
+            lasted,
+            error: None,
+            event,
+        }
+    }
+
+    /// Whether it records a change of status (not a demotion or a restoration).
+    pub fn is_status_change(&self) -> bool {
+        self.event == HistoryEvent::StatusChange
     }
 }
 
@@ -89,7 +140,7 @@ impl History {
 }
 
 /// `error`, cut on a character boundary at [`ERROR_LIMIT`] bytes (`…` marks the cut).
-fn cut(error: &str) -> String {
+pub(crate) fn cut(error: &str) -> String {
     if error.len() <= ERROR_LIMIT {
         return error.to_owned();
     }

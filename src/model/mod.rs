@@ -10,6 +10,8 @@
 #[cfg(feature = "probe-server")]
 pub(crate) mod balance;
 pub(crate) mod component;
+pub(crate) mod demoting;
+pub(crate) mod demotion;
 pub(crate) mod flapping;
 pub(crate) mod fleet;
 pub(crate) mod gates;
@@ -32,9 +34,10 @@ pub mod traffic;
 pub(crate) mod transition;
 
 pub use component::{Component, ComponentKind};
+pub use demotion::Demotion;
 pub use fleet::FleetView;
 pub use group::Group;
-pub use history::HistoryEntry;
+pub use history::{HistoryEntry, HistoryEvent};
 pub use owner::Owner;
 pub use probe::Probe;
 pub use probe_set::ProbeSet;

@@ -39,6 +39,7 @@ impl State {
                 .components
                 .values()
                 .filter(|component| component.probes.contains(Probe::Startup))
+                .filter(|component| !component.is_demoted())
                 .all(|component| component.ever_up)
     }
 
@@ -90,12 +91,19 @@ impl State {
         }
     }
 
-    /// Whether the component `name` counts toward the verdict for `target`.
+    /// Whether the component `name` is a member of `target`: one of its probes, or named by
+    /// the group. A member counts toward the verdict unless an operator demoted it
+    /// ([`judges`](Self::judges)).
     pub(crate) fn counts(&self, target: Target, name: &str, component: &Component) -> bool {
         match target {
             Target::Probe(probe) => component.probes.contains(probe),
             Target::Group(group) => self.groups[group].counts(name),
         }
+    }
+
+    /// Whether the verdict for `target` judges the component `name`: a member, not demoted.
+    pub(crate) fn judges(&self, target: Target, name: &str, component: &Component) -> bool {
+        !component.is_demoted() && self.counts(target, name, component)
     }
 
     /// The optional members of `target` this deployment does not have: left out of its
@@ -175,7 +183,7 @@ impl State {
         let counted = self
             .components
             .iter()
-            .filter(|(name, component)| scope.counts(name) && self.counts(target, name, component));
+            .filter(|(name, component)| scope.counts(name) && self.judges(target, name, component));
         for (_, component) in counted {
             if component.status == ComponentStatus::Degraded {
                 status = Status::Degraded;
@@ -187,25 +195,6 @@ impl State {
             }
         }
         status
-    }
-
-    /// Whether a failing critical member only degrades `target` because its outage is
-    /// fleet-wide: every target but liveness, which the fleet never touches.
-    fn held_by_the_fleet(&self, target: Target, component: &Component) -> bool {
-        target != Target::Probe(Probe::Liveness) && component.is_down_across_the_fleet()
-    }
-
-    /// The members of `target` that fail here but only degrade it, because the fleet
-    /// sees them down too.
-    pub(crate) fn held(&self, target: Target) -> impl Iterator<Item = (&str, &Component)> {
-        self.components
-            .iter()
-            .filter(move |(name, component)| {
-                component.critical
-                    && self.counts(target, name, component)
-                    && self.held_by_the_fleet(target, component)
-            })
-            .map(|(name, component)| (name.as_str(), component))
     }
 }
 

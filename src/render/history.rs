@@ -3,10 +3,14 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::model::component::Component;
-use crate::model::history::HistoryEntry;
+use crate::model::history::{HistoryEntry, HistoryEvent};
 
 /// A component's last status changes, oldest first: `[{"at": …, "from": "ok", "to":
-/// "down", "lasted_ms": 61000, "error": …}]`, the error only when details are revealed.
+/// "down", "lasted_ms": 61000, "error": …}]`, the error only when details are revealed. An
+/// operator's demotion and its end are entries too, their status unchanged:
+/// `"event": "demoted"` with the `reason` and the `until` of a deadline, `"event":
+/// "restored"` with `"by": "operator"` or `"deadline"` (`lasted_ms`: how long it was
+/// demoted).
 pub(super) struct History<'a> {
     pub(super) component: &'a Component,
     pub(super) reveal: bool,
@@ -40,6 +44,23 @@ impl Serialize for Entry<'_> {
         map.serialize_entry("lasted_ms", &lasted_ms)?;
         if let Some(error) = entry.error.as_deref().filter(|_| self.reveal) {
             map.serialize_entry("error", error)?;
+        }
+        match &entry.event {
+            HistoryEvent::Demoted { reason, until } => {
+                map.serialize_entry("event", "demoted")?;
+                map.serialize_entry("reason", reason)?;
+                if let Some(until) = until {
+                    // Within year 9999: a deadline is refused beyond.
+                    let until = humantime::format_rfc3339_seconds(*until).to_string();
+                    map.serialize_entry("until", &until)?;
+                }
+            }
+            HistoryEvent::Restored { by_deadline } => {
+                map.serialize_entry("event", "restored")?;
+                let by = if *by_deadline { "deadline" } else { "operator" };
+                map.serialize_entry("by", by)?;
+            }
+            HistoryEvent::StatusChange => {}
         }
         map.end()
     }

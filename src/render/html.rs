@@ -8,16 +8,13 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use super::escape::Escaped;
+use super::page_history::{changes, timeline};
 use super::subject::Subject;
 use crate::model::component::Component;
-use crate::model::history::HistoryEntry;
 use crate::model::status::ComponentStatus;
 
 /// Seconds between the page's reloads (`<meta http-equiv="refresh">`).
 pub(crate) const REFRESH_SECONDS: u32 = 5;
-
-/// The page's width of a timeline, in SVG user units.
-const TIMELINE_WIDTH: f64 = 300.0;
 
 const STYLE: &str = "\
 :root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--fg:#1d2330;--muted:#5d6675;\
@@ -31,6 +28,7 @@ overflow-wrap:anywhere}h2{font-size:1.05rem;margin:0 0 .4rem;overflow-wrap:anywh
 .badge{display:inline-block;padding:.05rem .55rem;border-radius:1rem;color:#fff;\
 font-size:.8rem;font-weight:600;vertical-align:middle;text-transform:uppercase}\
 .ok{background:var(--ok)}.down{background:var(--down)}.degraded,.flapping{background:var(--degraded)}\
+.demoted{background:var(--muted)}\
 .unknown{background:var(--unknown)}.facts{display:flex;flex-wrap:wrap;gap:.3rem 1rem;\
 margin:.3rem 0;color:var(--muted)}.facts b{color:var(--fg);font-weight:600}\
 .reason{margin:.3rem 0;font-weight:600}\
@@ -72,15 +70,25 @@ fn write_page(
     if let Some(reason) = subject.reason() {
         write!(out, "<p class=\"reason\">{}</p>", Escaped(&reason))?;
     }
-    let failing = |critical: bool| -> Vec<String> {
+    // The failing members by what they do to the verdict: fail it, degrade it, nothing
+    // (demoted by an operator, whatever their status).
+    let listed = |keep: &dyn Fn(&Component) -> bool| -> Vec<String> {
         subject
             .listed()
-            .filter(|(_, c)| !c.status().is_passing() && c.is_critical() == critical)
+            .filter(|(_, c)| keep(c))
             .map(|(name, _)| Escaped(name).to_string())
             .collect()
     };
-    for (critical, label) in [(true, "down"), (false, "non-critical down")] {
-        let names = failing(critical);
+    let failing = |c: &Component, critical| !c.status().is_passing() && c.is_critical() == critical;
+    let summary = [
+        ("down", listed(&|c| !c.is_demoted() && failing(c, true))),
+        (
+            "non-critical down",
+            listed(&|c| !c.is_demoted() && failing(c, false)),
+        ),
+        ("demoted by operator", listed(&Component::is_demoted)),
+    ];
+    for (label, names) in summary {
         if !names.is_empty() {
             write!(out, "<p class=\"reason\">{label}: {}</p>", names.join(", "))?;
         }
@@ -150,6 +158,9 @@ fn write_component(
     if component.is_flapping() {
         out.push_str(" <span class=\"badge flapping\">flapping</span>");
     }
+    if component.is_demoted() {
+        out.push_str(" <span class=\"badge demoted\">demoted</span>");
+    }
     out.push_str("</h2><div class=\"facts\">");
     let critical = if component.is_critical() {
         "critical"
@@ -162,9 +173,25 @@ fn write_component(
         .counted_by(name, component)
         .map(|probe| Escaped(probe).to_string())
         .collect();
+    let once = if component.is_demoted() {
+        " once restored"
+    } else {
+        ""
+    };
     match counts.is_empty() {
         true => out.push_str("<span>report-only</span>"),
-        false => write!(out, "<span>counts for <b>{}</b></span>", counts.join(", "))?,
+        false => write!(
+            out,
+            "<span>counts for <b>{}</b>{once}</span>",
+            counts.join(", ")
+        )?,
+    }
+    if let Some(demotion) = component.demotion() {
+        write!(
+            out,
+            "<span><b>{}</b></span>",
+            Escaped(&demotion.to_string())
+        )?;
     }
     if let Some(took) = component.last_duration() {
         write!(out, "<span>took <b>{}</b></span>", Short(took))?;
@@ -184,77 +211,13 @@ fn write_component(
         write!(out, "<div class=\"error\">{}</div>", Escaped(error))?;
     }
     timeline(out, component, now)?;
-    let history: Vec<&HistoryEntry> = component.history().collect();
-    if !history.is_empty() {
-        write!(
-            out,
-            "<details><summary>{} change{}</summary><ol reversed>",
-            history.len(),
-            if history.len() == 1 { "" } else { "s" },
-        )?;
-        for entry in history.iter().rev() {
-            write!(
-                out,
-                "<li>{} {} → {} after {}",
-                humantime::format_rfc3339_seconds(entry.at),
-                entry.from.as_str(),
-                entry.to.as_str(),
-                Short(entry.lasted),
-            )?;
-            if let Some(error) = entry.error.as_deref().filter(|_| subject.reveal) {
-                write!(out, ": <span class=\"error\">{}</span>", Escaped(error))?;
-            }
-            out.push_str("</li>");
-        }
-        out.push_str("</ol></details>");
-    }
+    changes(out, component, subject.reveal)?;
     out.push_str("</section>");
     Ok(())
 }
 
-/// The component's recent statuses as a bar: one rectangle per status held, its width the
-/// share of time since the oldest one in the history began, each with a tooltip.
-fn timeline(out: &mut String, component: &Component, now: SystemTime) -> fmt::Result {
-    let mut spans: Vec<(ComponentStatus, SystemTime, SystemTime)> = component
-        .history()
-        .map(|entry| (entry.from, entry.at - entry.lasted, entry.at))
-        .collect();
-    let current_since = spans.last().map_or(now, |&(_, _, end)| end);
-    spans.push((component.status(), current_since, now));
-    let start = spans[0].1;
-    let total = now.duration_since(start).unwrap_or_default().as_secs_f64();
-    write!(
-        out,
-        "<svg viewBox=\"0 0 {TIMELINE_WIDTH} 10\" preserveAspectRatio=\"none\" role=\"img\" \
-         aria-label=\"status timeline\">"
-    )?;
-    for (status, from, to) in spans {
-        let offset = from.duration_since(start).unwrap_or_default().as_secs_f64();
-        let lasted = to.duration_since(from).unwrap_or_default();
-        let (x, width) = match total > 0.0 {
-            true => (
-                offset / total * TIMELINE_WIDTH,
-                lasted.as_secs_f64() / total * TIMELINE_WIDTH,
-            ),
-            false => (0.0, TIMELINE_WIDTH),
-        };
-        write!(
-            out,
-            "<rect class=\"{}\" x=\"{x:.2}\" y=\"0\" width=\"{:.2}\" height=\"10\">\
-             <title>{} for {} from {}</title></rect>",
-            class(status),
-            width.max(1.0),
-            status.as_str(),
-            Short(lasted),
-            humantime::format_rfc3339_seconds(from),
-        )?;
-    }
-    out.push_str("</svg>");
-    Ok(())
-}
-
 /// The CSS class of a component status.
-fn class(status: ComponentStatus) -> &'static str {
+pub(super) fn class(status: ComponentStatus) -> &'static str {
     match status {
         ComponentStatus::Up => "ok",
         ComponentStatus::Down => "down",
@@ -264,7 +227,7 @@ fn class(status: ComponentStatus) -> &'static str {
 }
 
 /// A duration for people: `850ms`, `42s`, `7m 5s`, `3h 2m`, `2d 4h`.
-struct Short(Duration);
+pub(super) struct Short(pub(super) Duration);
 
 impl fmt::Display for Short {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -386,5 +349,36 @@ mod tests {
         assert_eq!(short(425), "7m 5s");
         assert_eq!(short(3 * 3600 + 120), "3h 2m");
         assert_eq!(short(2 * 86400 + 4 * 3600), "2d 4h");
+    }
+
+    #[test]
+    fn a_demoted_member_has_a_badge_and_its_history_says_when() {
+        let mut state = state();
+        let rule = state.history;
+        state.components.get_mut("db").unwrap().status = ComponentStatus::Down;
+        state.demote_at_ten_past_three("db", "failover <now>", Some(30));
+        let html = page(&state, false);
+        assert!(
+            html.contains("<p class=\"reason\">demoted by operator: db</p>"),
+            "{html}"
+        );
+        assert!(!html.contains("<p class=\"reason\">down: db"), "{html}");
+        assert!(
+            html.contains("<span class=\"badge demoted\">demoted</span>"),
+            "{html}"
+        );
+        let line = "<b>demoted by operator until 03:40Z: failover &lt;now&gt;</b>";
+        assert!(html.contains(line), "{html}");
+        assert!(html.contains("counts for <b>readiness</b> once restored"));
+        assert!(html.contains(
+            " demoted by operator until 2030-06-01T03:40:00Z: failover &lt;now&gt;</li>"
+        ));
+        let db = state.components.get_mut("db").unwrap();
+        db.restore(Instant::now(), SystemTime::now(), false, rule);
+        let html = page(&state, false);
+        assert!(!html.contains("badge demoted"), "{html}");
+        assert!(html.contains(" restored by operator after "), "{html}");
+        // Neither is a status on the bar: db has its one status still, the other 3 + now.
+        assert_eq!(html.matches("<rect ").count(), 1 + 4, "{html}");
     }
 }

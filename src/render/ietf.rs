@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
+use super::demotion::Demoted;
 use super::history::History;
 use super::subject::Subject;
 use crate::model::component::Component;
@@ -51,10 +52,13 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     Bytes::from(serde_json::to_vec(&Value::Object(body)).unwrap_or_default())
 }
 
-/// One component's entry; beyond the draft's fields, `flapping` while it flaps and its
-/// `history` when asked (`?history`).
+/// One component's entry; beyond the draft's fields, `flapping` while it flaps, `demoted`
+/// while an operator has demoted it (its status then `warn` at worst), and its `history`
+/// when asked (`?history`).
 fn entry(component: &Component, reveal: bool, history: bool) -> Value {
-    let status = match (component.status(), component.is_critical()) {
+    // A demoted component fails nothing: at worst it warns.
+    let fails = component.is_critical() && !component.is_demoted();
+    let status = match (component.status(), fails) {
         (ComponentStatus::Up, _) => "pass",
         (ComponentStatus::Degraded, _) | (_, false) => "warn",
         (_, true) => "fail",
@@ -78,6 +82,10 @@ fn entry(component: &Component, reveal: bool, history: bool) -> Value {
     }
     if component.is_flapping() {
         entry.insert("flapping".into(), true.into());
+    }
+    if let Some(demotion) = component.demotion() {
+        let demoted = serde_json::to_value(Demoted(demotion)).unwrap_or_default();
+        entry.insert("demoted".into(), demoted);
     }
     if let Some(figures) = component.traffic().filter(|_| reveal) {
         entry.insert("traffic".into(), super::traffic::figures(figures));
@@ -162,6 +170,26 @@ mod tests {
         assert_eq!(
             serde_json::from_slice::<Value>(&render(&subject)).unwrap(),
             json!({"status": "pass", "notes": ["cache: optional, not configured"], "checks": {}})
+        );
+    }
+
+    #[test]
+    fn a_demoted_critical_failure_only_warns() {
+        let mut redis = Component::new(ComponentKind::Check, true);
+        redis.status = ComponentStatus::Down;
+        let mut state = State {
+            components: [("redis".to_owned(), redis)].into(),
+            ..State::default()
+        };
+        state.lifecycle.started = true;
+        state.demote_at_ten_past_three("redis", "failover", None);
+        let subject = Subject::new(&state, Probe::Readiness.into(), Scope::All, false);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&render(&subject)).unwrap(),
+            json!({"status": "pass", "checks": {"redis": [{
+                "componentType": "component", "status": "warn",
+                "demoted": {"reason": "failover", "since": "2030-06-01T03:10:00Z"},
+            }]}})
         );
     }
 }

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use super::demotion::Demoted;
 use super::history::History;
 use super::subject::Subject;
 use crate::model::component::Component;
@@ -56,8 +57,8 @@ impl Serialize for Checks<'_> {
     }
 }
 
-/// One component's entry: status, critical, `flapping` while it flaps, `history` when asked
-/// (`?history`). When details are revealed: its error text, and in the combined body the
+/// One component's entry: status, critical, `flapping` while it flaps, `demoted` while an
+/// operator has demoted it, `history` when asked (`?history`). When details are revealed: its error text, and in the combined body the
 /// probes and groups it counts for.
 struct Entry<'a> {
     subject: Subject<'a>,
@@ -83,6 +84,9 @@ impl Serialize for Entry<'_> {
         }
         if component.is_flapping() {
             map.serialize_entry("flapping", &true)?;
+        }
+        if let Some(demotion) = component.demotion() {
+            map.serialize_entry("demoted", &Demoted(demotion))?;
         }
         if let Some(figures) = component.traffic().filter(|_| reveal) {
             map.serialize_entry("traffic", &super::traffic::figures(figures))?;
@@ -330,5 +334,43 @@ mod tests {
         );
         let readiness = body(&state, Probe::Readiness, Scope::All, false);
         assert!(readiness.get("absent_optional").is_none());
+    }
+
+    #[test]
+    fn a_demoted_member_has_a_demoted_object_and_history_entries() {
+        use tokio::time::Instant;
+        let mut state = state();
+        let rule = state.history;
+        state.components.get_mut("db").unwrap().status = ComponentStatus::Down;
+        state.demote_at_ten_past_three("db", "flapping during failover", Some(30));
+        let readiness = body(&state, Probe::Readiness, Scope::All, false);
+        assert_eq!(
+            readiness["status"], "degraded",
+            "search, non-critical, is down"
+        );
+        assert_eq!(
+            readiness["checks"]["db"],
+            serde_json::json!({
+                "status": "down", "critical": true,
+                "demoted": {
+                    "reason": "flapping during failover",
+                    "since": "2030-06-01T03:10:00Z",
+                    "until": "2030-06-01T03:40:00Z",
+                },
+            })
+        );
+        let db = state.components.get_mut("db").unwrap();
+        db.restore(Instant::now(), std::time::SystemTime::now(), true, rule);
+        let subject = Subject::new(&state, Probe::Combined.into(), Scope::All, false);
+        let bytes = render(&subject.with_history(true));
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let history = &value["checks"]["db"]["history"];
+        assert_eq!(history[0]["event"], "demoted");
+        assert_eq!(history[0]["from"], history[0]["to"]);
+        assert_eq!(history[0]["reason"], "flapping during failover");
+        assert_eq!(history[0]["until"], "2030-06-01T03:40:00Z");
+        assert_eq!(history[1]["event"], "restored");
+        assert_eq!(history[1]["by"], "deadline");
+        assert!(value["checks"]["db"].get("demoted").is_none());
     }
 }

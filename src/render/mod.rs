@@ -8,11 +8,13 @@
 
 mod bodies;
 mod body;
+mod demotion;
 mod escape;
 mod history;
 mod html;
 mod ietf;
 mod json;
+mod page_history;
 mod subject;
 mod traffic;
 mod verbose;

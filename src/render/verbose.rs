@@ -41,6 +41,7 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     for name in panicked {
         let _ = writeln!(text, "[-]gate {name} panicked");
     }
+    let mut demoted = None;
     for (name, component) in subject.listed() {
         let status = component.status();
         let failure = (!status.is_up()).then(|| match (reveal, component.error()) {
@@ -63,6 +64,16 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
             ""
         };
         let name = format!("{name}{critical}{flapping}");
+        // Demoted: it fails nothing. A `/<path>/<name>` answer is its own status, and says
+        // the demotion after it.
+        match (component.demotion(), scope) {
+            (Some(demotion), Scope::Only(_)) => demoted = Some(demotion),
+            (Some(demotion), _) => {
+                let _ = writeln!(text, "[+]{name} {demotion}");
+                continue;
+            }
+            (None, _) => {}
+        }
         match status {
             // The traffic component says its figures where details are revealed.
             ComponentStatus::Up => {
@@ -78,6 +89,9 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
             }
             _ => line(&mut text, &name, failure.as_deref()),
         }
+    }
+    if let (Some(demotion), Scope::Only(name)) = (demoted, scope) {
+        let _ = writeln!(text, "warn: {name} {demotion}; it fails no probe");
     }
     // Optional members this deployment does not have: not counted, and said so.
     for name in subject.absent() {
@@ -300,5 +314,35 @@ mod tests {
         );
         let only = Subject::new(&state, Target::Group(0), Scope::Only("db"), false);
         assert_eq!(render(&only), "[+]db ok\ndb check passed\n");
+    }
+
+    #[test]
+    fn a_demoted_member_passes_and_says_why() {
+        use crate::model::demotion::Demotion;
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let mut redis = Component::new(ComponentKind::Check, true);
+        redis.status = ComponentStatus::Down;
+        state.components.insert("redis".into(), redis);
+        state.demote_at_ten_past_three("redis", "flapping during failover", Some(30));
+        assert_eq!(
+            text(&state, Probe::Readiness, Scope::All, false),
+            "[+]redis demoted by operator until 03:40Z: flapping during failover\n\
+             readiness check passed\n"
+        );
+        // Its own answer is its own status, and says it is demoted.
+        assert_eq!(
+            text(&state, Probe::Readiness, Scope::Only("redis"), false),
+            "[-]redis failed: reason withheld\n\
+             warn: redis demoted by operator until 03:40Z: flapping during failover; \
+             it fails no probe\nredis check failed\n"
+        );
+        let redis = state.components.get_mut("redis").unwrap();
+        redis.demotion = Some(Demotion::at_ten_past_three("failover", None));
+        redis.critical = false;
+        assert_eq!(
+            text(&state, Probe::Combined, Scope::All, false),
+            "[+]redis (non-critical) demoted by operator: failover\ncombined check passed\n"
+        );
     }
 }

@@ -32,6 +32,8 @@ pub mod haproxy;
 pub mod health;
 /// Requests looping on a path from several clients: load on a server.
 pub mod load;
+/// What the crate logs, captured as text from a real `tracing` subscriber.
+pub mod logs;
 /// Peers that are no tower-health replica: hanging, garbage, bare statuses, redirects.
 pub mod peers;
 /// A strict parser for the Prometheus text exposition format.

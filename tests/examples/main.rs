@@ -16,6 +16,9 @@
 //! - `server_metrics`: its `GET /metrics`;
 //! - `server_runtime`: operated at runtime: a tenant's check added and removed through
 //!   `PUT`/`DELETE /admin/tenants/<name>`, bad input refused with `400`;
+//! - `server_demotion`: a check demoted and restored at runtime through `POST
+//!   /admin/checks/<name>/demote` and `/restore`, with a real Redis stopped; bad input
+//!   refused with `400`, an unknown name `404`;
 //! - `server_probes`: its `PROBE_ADDR` (the probe port under CPU load and through the drain)
 //!   and the load routes `/api/work` and `/api/block`;
 //! - `server_traffic`: its `TRAFFIC` settings and `/api/flaky`: failing traffic fails
@@ -44,6 +47,7 @@ mod server;
 mod server_agent;
 mod server_checks;
 mod server_composition;
+mod server_demotion;
 mod server_dependencies;
 mod server_fleet;
 mod server_metrics;
