@@ -229,13 +229,7 @@ async fn details_are_withheld_unless_the_policy_reveals_them() {
         "the error is kept (and logged), with its password masked"
     );
 
-    let token = health(Details::when(|request| {
-        request
-            .headers()
-            .get("x-health-token")
-            .is_some_and(|token| token == "let-me-see")
-    }))
-    .await;
+    let token = health(Details::token("x-health-token", "let-me-see").unwrap()).await;
     let (addr, _) = serve_counting(&token).await;
     let without = fetch(addr, "/readyz").await;
     assert!(
@@ -281,8 +275,24 @@ async fn details_are_withheld_unless_the_policy_reveals_them() {
         ietf.json()["checks"]["search"][0]["output"],
         "index offline at search-3.internal"
     );
-    let wrong = send(addr, Method::GET, "/readyz", &[("x-health-token", "guess")]).await;
-    assert!(!wrong.text().contains("db.internal"));
+    // Wrong by one byte, the same length; a prefix; longer; empty; another header.
+    for (header, wrong) in [
+        ("x-health-token", "let-me-sea"),
+        ("x-health-token", "Let-me-see"),
+        ("x-health-token", "let-me"),
+        ("x-health-token", "let-me-see-all"),
+        ("x-health-token", ""),
+        ("x-health-token", "guess"),
+        ("authorization", "let-me-see"),
+    ] {
+        for path in ["/readyz", "/readyz?verbose", "/health"] {
+            let reply = send(addr, Method::GET, path, &[(header, wrong)]).await;
+            assert!(
+                !reply.text().contains("db.internal"),
+                "{header}: {wrong:?} {path}"
+            );
+        }
+    }
 
     let always = health(Details::Always).await;
     let (addr, _) = serve_counting(&always).await;
