@@ -8,6 +8,7 @@
 
 mod bodies;
 mod body;
+mod echo;
 mod escape;
 mod history;
 mod html;
