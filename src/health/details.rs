@@ -105,16 +105,16 @@ impl Details {
     /// and `::ffff:127.0.0.1` as a dual-stack socket shows an IPv4 client). A request whose
     /// peer address is unknown sees nothing.
     ///
-    /// The [probe server](crate::probe_server) knows the address of every request. Behind
-    /// axum, serve with `into_make_service_with_connect_info::<SocketAddr>()` and tell the
-    /// layer where the address is with
+    /// The probe server (`probe_server`, feature `probe-server`) knows the address of every
+    /// request. Behind axum, serve with `into_make_service_with_connect_info::<SocketAddr>()`
+    /// and tell the layer where the address is with
     /// [`HealthLayer::peer_addr_from`](crate::layer::HealthLayer::peer_addr_from); behind
     /// another server, insert a [`PeerAddr`](super::PeerAddr) into each request.
     ///
     /// The peer is the TCP peer: behind a reverse proxy on the same host, or a sidecar proxy
     /// in the same pod that connects to the app over loopback, every request comes from
     /// loopback and every client would see the details. There, serve the probes on a port the
-    /// proxy does not route ([`ProbeServer`](crate::probe_server)) or use [`Details::token`].
+    /// proxy does not route (the probe server's) or use [`Details::token`].
     ///
     /// ```
     /// use std::net::SocketAddr;
@@ -232,6 +232,6 @@ mod tests {
         assert_eq!(refused, TokenError::InvalidHeaderName);
         let name = HeaderName::from_static("authorization");
         assert!(Details::token(name, "Bearer s3cret").is_ok());
-        assert!(Details::token(String::from("x-token"), b"bytes".to_vec()).is_ok());
+        assert!(Details::token(String::from("x-token"), [b'b'; 8]).is_ok());
     }
 }

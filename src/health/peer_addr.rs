@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 ///
 /// Who puts it there:
 ///
-/// - the [probe server](crate::probe_server) does, on every request it serves (its fallback
-///   service sees it too);
+/// - the probe server (`probe_server`, feature `probe-server`) does, on every request it
+///   serves (its fallback service sees it too);
 /// - behind axum, nothing needs to: serve with `into_make_service_with_connect_info::<SocketAddr>()`
 ///   and tell the layer where axum keeps the address, with
 ///   [`HealthLayer::peer_addr_from`](crate::layer::HealthLayer::peer_addr_from);
@@ -42,10 +42,11 @@ use std::net::SocketAddr;
 ///         request.extensions_mut().insert(PeerAddr(peer));
 ///         request
 ///     });
-///     tokio::spawn(
-///         auto::Builder::new(TokioExecutor::new())
-///             .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
-///     );
+///     tokio::spawn(async move {
+///         let http = auto::Builder::new(TokioExecutor::new());
+///         let service = TowerToHyperService::new(service);
+///         let _ = http.serve_connection(TokioIo::new(stream), service).await;
+///     });
 /// }
 /// # }
 /// ```
