@@ -2,7 +2,7 @@
 # Validate the deployment kit offline: the Dockerfile with hadolint; every kustomization under
 # kubernetes/ (the base and the demo overlay) rendered with `kubectl kustomize`, each rendering
 # checked with kubernetes-validate (strict, bundled schemas) and for cross-file consistency
-# (check_manifests.py); then the cargo targets the Dockerfile builds.
+# (check_manifests.py); compose.yaml's API token; then the cargo targets the Dockerfile builds.
 #
 #   bash deploy/check.sh            # from anywhere
 #
@@ -157,6 +157,11 @@ for name in ${renderings[@]+"${renderings[@]}"}; do
         fail "consistency checks of $name"
     fi
 done
+
+section "compose.yaml: the server's API token is set, and not the public default"
+if ! "$venv/bin/python" check_manifests.py compose compose.yaml; then
+    fail "compose.yaml relies on the server's public default API token"
+fi
 
 # --- cargo targets the Dockerfile builds -----------------------------------------------------
 # Read from the Dockerfile's `cargo build` lines, so either form of the probe passes: a bin of

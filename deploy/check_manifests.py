@@ -7,7 +7,8 @@ that only a headless peers Service targets (clusterIP: None, publishNotReadyAddr
 the probe port alone), SHARED_CHECKS naming configured checks and PEERS reaching that peers
 Service, secrets only by reference and only to keys that exist, URLs in a shipped Secret that
 reach a shipped Service (with PostgreSQL's own credentials), Service selectors that select
-something, the Dockerfile's user, ports and health check.
+something, the Dockerfile's user, ports and health check, and an API token that is never the
+server's public default (listening on 0.0.0.0, the server would take `dev-token` without one).
 
 Usage:
   python check_manifests.py sources KUBERNETES_DIR
@@ -17,6 +18,8 @@ Usage:
       the checks above on FILE, the output of `kubectl kustomize`; a Secret named with
       --user-secret is one the user creates: it may be referenced without being in FILE, and
       must not be in it (applying FILE would overwrite the user's values)
+  python check_manifests.py compose FILE
+      the compose file's server sets API_TOKEN, and not to the public default
 
 Exit 1 on any problem.
 """
@@ -35,6 +38,8 @@ REQUEST_BUDGET_MS = 10_000
 SECRET_ENV = re.compile(r"(TOKEN|PASSWORD|SECRET|_URL$)")
 # The server's checks that SHARED_CHECKS may name, and the variable that configures each.
 CHECK_URLS = {"database": "DATABASE_URL", "redis": "REDIS_URL"}
+# The API token the server takes when API_TOKEN is unset: public, for loopback only.
+DEFAULT_API_TOKEN = "dev-token"
 # The port a URL without one means.
 DEFAULT_PORTS = {"postgres": 5432, "postgresql": 5432, "redis": 6379, "rediss": 6379, "http": 80, "https": 443}
 
@@ -444,6 +449,39 @@ def check_dockerfile(dockerfile, server, label):
             problem(f"{label}: Dockerfile: expected {check}")
 
 
+def check_api_token(objects, deployment):
+    """API_TOKEN from a Secret, required (an optional key left out would leave the server on
+    its public default), and no shipped Secret holding the default."""
+    name = f"{deployment['_file']}: deployment/{deployment['metadata']['name']}"
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    token = next((item for item in container.get("env", []) if item["name"] == "API_TOKEN"), {})
+    ref = token.get("valueFrom", {}).get("secretKeyRef")
+    if ref and not ref.get("optional", False):
+        ok(f"{name}: API_TOKEN from secret {ref['name']}/{ref['key']}, required: never the default {DEFAULT_API_TOKEN}")
+    else:
+        problem(f"{name}: API_TOKEN is not a required secretKeyRef: the server would take the public default {DEFAULT_API_TOKEN}")
+        return
+    shipped = secret_values(objects).get(ref["name"], {}).get(ref["key"])
+    if shipped == DEFAULT_API_TOKEN:
+        problem(f"{name}: secret {ref['name']}/{ref['key']} is the public default {DEFAULT_API_TOKEN}")
+
+
+def check_compose(path):
+    with open(path) as file:
+        compose = yaml.safe_load(file)
+    environment = compose["services"]["server"].get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment if "=" in item)
+    token = environment.get("API_TOKEN")
+    where = f"{path.name}: services.server"
+    if not token:
+        problem(f"{where}: API_TOKEN unset: the server would take the public default {DEFAULT_API_TOKEN}")
+    elif token == DEFAULT_API_TOKEN:
+        problem(f"{where}: API_TOKEN is the public default {DEFAULT_API_TOKEN}")
+    else:
+        ok(f"{where}: API_TOKEN set, not the public default")
+
+
 def check_rendering(path, dockerfile, user_secrets):
     label = path.stem
     objects = load(path, label)
@@ -452,6 +490,7 @@ def check_rendering(path, dockerfile, user_secrets):
         problem(f"{label}: expected one Deployment named tower-health, found {len(servers)}")
     else:
         check_server(servers[0])
+        check_api_token(objects, servers[0])
         check_fleet(objects, servers[0])
         check_dockerfile(dockerfile, servers[0], label)
     check_secret_refs(objects, user_secrets)
@@ -468,9 +507,13 @@ def main():
     rendering.add_argument("--dockerfile", type=Path, required=True)
     rendering.add_argument("--user-secret", action="append", default=[])
     rendering.add_argument("file", type=Path)
+    compose = commands.add_parser("compose")
+    compose.add_argument("file", type=Path)
     args = parser.parse_args()
     if args.command == "sources":
         check_sources(args.root)
+    elif args.command == "compose":
+        check_compose(args.file)
     else:
         check_rendering(args.file, args.dockerfile, set(args.user_secret))
     return 1 if problems else 0

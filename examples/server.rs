@@ -29,7 +29,7 @@
 //! | `PROBE_ADDR` | unset | also serve the probes and `/metrics` on this address, from a thread with a runtime of its own (`:0` picks a free port); unset: on the app port only |
 //! | `STALL_AFTER_MS` | `10000` | with `PROBE_ADDR`: the runtime watchdog fails liveness (component `runtime`) after this long without a heartbeat (at least 500) |
 //! | `OVERLOAD_AFTER_MS` | unset | with `PROBE_ADDR`: the watchdog fails readiness (component `overload`) while heartbeats run this late (at least 20, under `STALL_AFTER_MS`); unset: off |
-//! | `API_TOKEN` | `dev-token` | bearer token for `/api/*` and `/admin/*` |
+//! | `API_TOKEN` | `dev-token` | bearer token for `/api/*` and `/admin/*`, compared in constant time; left at the public default on an address other than loopback, the server says so at start, in a frame on stderr and in the log |
 //! | `STARTUP_DELAY_MS` | `0` | simulated warm-up, a start-up task holding the start-up gate `warm-up` this long |
 //! | `DATABASE_URL` | unset | adds a critical `database` check; the scheme picks the driver: `postgres://` (or `postgresql://`), `mysql://` or `mariadb://`, `sqlite://` (e.g. `sqlite://data.db?mode=rwc`) |
 //! | `REDIS_URL` | unset | Redis URL; adds a critical `redis` check |
@@ -44,7 +44,8 @@
 //! | `CHECK_INTERVAL_MS` | `5000` | how often each check runs |
 //! | `CHECK_TIMEOUT_MS` | `2000` | how long a check may take before it counts as failed |
 //! | `SHUTDOWN_DELAY_MS` | `5000` | on SIGTERM/Ctrl-C: how long to keep serving with readiness 503 before stopping |
-//! | `HEALTH_DETAILS_TOKEN` | unset | requests with `x-health-token: <it>` see error details in health bodies |
+//! | `HEALTH_DETAILS_TOKEN` | unset | requests with `x-health-token: <it>` see error details in health bodies (compared in constant time; a token with leading or trailing whitespace or a control character stops start-up) |
+//! | `HEALTH_DETAILS_LOOPBACK` | `off` | `on`: requests from this host (a loopback peer: `kubectl exec … curl localhost:…`) see error details too, on the app port and on `PROBE_ADDR`; behind a proxy or sidecar on the same host every request is local, so leave it off there |
 //! | `HEALTH_GROUPS` | unset | probes of your own: `name=/path:member,member;…`, e.g. `lb=/lbz:database;deep=/deep:database,redis`; `redis?` is an optional member (ignored where that check is not configured, said in `?verbose`), `@lb` counts the members of the group `lb` too, e.g. `lb=/lbz:database,redis?;deep=/deep:@lb,upstream?` |
 //! | `REPORT_ONLY_CHECKS` | unset | checks shown and reported but never failing a probe, comma-separated (e.g. `redis`) |
 //! | `SHARED_CHECKS` | unset | checks of a dependency every replica shares, comma-separated (e.g. `database,redis`): with `PEERS`, an outage the peers see too holds readiness (degraded) |
@@ -113,7 +114,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Query;
+use axum::extract::{ConnectInfo, Query};
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router, ServiceExt};
@@ -142,7 +143,8 @@ struct Config {
     check_interval: Duration,
     check_timeout: Duration,
     shutdown_delay: Duration,
-    details_token: Option<String>,
+    /// `HEALTH_DETAILS_TOKEN`, `HEALTH_DETAILS_LOOPBACK`: who sees error details.
+    details: Details,
     groups: Vec<Group>,
     /// `REPORT_ONLY_CHECKS`, `SHARED_CHECKS`.
     marks: [CheckMark; 2],
@@ -160,16 +162,13 @@ impl Config {
             listen_addr: common::env_or("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
             probe_addr: common::optional_env("PROBE_ADDR", "unset: probes on the app port only")?,
             watchdog: common::watchdog_from_env()?,
-            api_token: common::secret_or("API_TOKEN", "dev-token"),
+            api_token: common::secret_or("API_TOKEN", common::secrets::DEFAULT_API_TOKEN),
             startup_delay: Duration::from_millis(common::env_or("STARTUP_DELAY_MS", 0u64)?),
             dependencies: Dependencies::from_env()?,
             check_interval: Duration::from_millis(common::env_or("CHECK_INTERVAL_MS", 5000u64)?),
             check_timeout: Duration::from_millis(common::env_or("CHECK_TIMEOUT_MS", 2000u64)?),
             shutdown_delay: Duration::from_millis(common::env_or("SHUTDOWN_DELAY_MS", 5000u64)?),
-            details_token: common::optional_secret(
-                "HEALTH_DETAILS_TOKEN",
-                "unset: details never shown",
-            ),
+            details: common::secrets::details_from_env()?,
             groups: common::groups_from_env("HEALTH_GROUPS")?,
             marks: [
                 CheckMark::from_env("REPORT_ONLY_CHECKS", NamedCheck::report_only)?,
@@ -213,7 +212,7 @@ async fn health(config: &Config) -> Result<(Health, Option<Jobs>), String> {
     let builder = Health::builder()
         .interval(config.check_interval)
         .timeout(config.check_timeout)
-        .details(details(config.details_token.clone()));
+        .details(config.details.clone());
     let builder = match &config.traffic {
         Some(rules) => builder.traffic(rules.clone()),
         None => builder,
@@ -276,6 +275,7 @@ async fn run(
             println!("agent check listening on {agent}");
         }
     }
+    common::secrets::warn_of_default_token(&config.api_token, listener.local_addr()?);
     println!("listening on {}", listener.local_addr()?);
 
     // The simulated warm-up is a start-up task: it holds a gate, and start-up completes once
@@ -292,10 +292,11 @@ async fn run(
     health.mark_started();
 
     // On SIGTERM/Ctrl-C: readiness 503 at once, keep serving for the delay, then stop
-    // accepting and finish in-flight requests.
+    // accepting and finish in-flight requests. Each request carries its client's address
+    // (`ConnectInfo`), for `HEALTH_DETAILS_LOOPBACK`.
     axum::serve(
         listener,
-        ServiceExt::<Request<Body>>::into_make_service(app),
+        ServiceExt::<Request<Body>>::into_make_service_with_connect_info::<SocketAddr>(app),
     )
     .with_graceful_shutdown(health.shutdown_signal(config.shutdown_delay))
     .await?;
@@ -355,17 +356,6 @@ fn install_metrics() -> Result<PrometheusHandle, Box<dyn std::error::Error>> {
     Ok(handle)
 }
 
-/// Error details in health bodies only for requests carrying the token, when one is set.
-fn details(token: Option<String>) -> Details {
-    let Some(token) = token else {
-        return Details::Never;
-    };
-    Details::when(move |request| {
-        let given = request.headers().get("x-health-token");
-        given.is_some_and(|given| given.as_bytes() == token.as_bytes())
-    })
-}
-
 /// The probe and termination settings of `deploy/kubernetes/base/deployment.yaml` (whose
 /// probes go to `PROBE_ADDR`, the container port named `probes`).
 fn kubernetes_manifest() -> Deployment {
@@ -410,7 +400,9 @@ fn app(
             "/admin/checks/{name}/restore",
             post(common::demotion::restore),
         )
-        .route_layer(ValidateRequestHeaderLayer::custom(bearer(api_token)))
+        .route_layer(ValidateRequestHeaderLayer::custom(common::secrets::bearer(
+            api_token,
+        )))
         .layer(Extension(jobs));
     let router = Router::new()
         .route("/", get(|| async { "tower-health reference server\n" }))
@@ -422,32 +414,14 @@ fn app(
         .merge(protected);
     ServiceBuilder::new()
         .map_response(IntoResponse::into_response)
-        .layer(HealthLayer::new(health).handle_in_extensions(true))
+        .layer(
+            HealthLayer::new(health)
+                .handle_in_extensions(true)
+                .peer_addr_from(|extensions| {
+                    (extensions.get::<ConnectInfo<SocketAddr>>()).map(|info| info.0)
+                }),
+        )
         .service(router)
-}
-
-/// A tower-http request validator: `Authorization: Bearer <token>` or 401.
-#[allow(
-    clippy::result_large_err,
-    reason = "the signature tower-http's ValidateRequest asks for"
-)]
-fn bearer(
-    token: &str,
-) -> impl FnMut(&mut Request<Body>) -> Result<(), Response<Body>> + Clone + Send + 'static {
-    let expected = format!("Bearer {token}");
-    move |request: &mut Request<Body>| {
-        let given = request.headers().get(header::AUTHORIZATION);
-        if given.is_some_and(|value| value.as_bytes() == expected.as_bytes()) {
-            return Ok(());
-        }
-        let mut response = Response::new(Body::from("unauthorized\n"));
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
-        Err(response)
-    }
 }
 
 /// The Prometheus text exposition of everything recorded.

@@ -2,14 +2,17 @@
 
 mod common;
 
+use std::net::SocketAddr;
+
 use axum::Router;
-use axum::extract::Extension;
+use axum::extract::{ConnectInfo, Extension};
 use axum::routing::{any, get, post};
 use common::client::{Reply, fetch, send};
+use common::details;
 use common::health::settled;
 use common::serve::{Calls, serve_axum, serve_probes};
 use http::{Method, StatusCode};
-use tower_health::{Health, HealthLayer, NamedCheck, Probe, Status};
+use tower_health::{Details, Health, HealthLayer, NamedCheck, Probe, Status};
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
 /// An app whose every route counts its calls, behind an auth layer, behind the health layer.
@@ -431,4 +434,46 @@ async fn degraded_mapped_to_503_says_no_x_envoy_degraded() {
         "mapped to 503",
     );
     assert_eq!(ready.json()["status"], "degraded");
+}
+
+/// Serve `health` on `0.0.0.0` behind a layer told where axum keeps the client's address
+/// (`read_connect_info`: or not), with `ConnectInfo` in every request.
+async fn serve_with_connect_info(health: Health, read_connect_info: bool) -> u16 {
+    let layer = HealthLayer::new(health);
+    let layer = match read_connect_info {
+        true => layer.peer_addr_from(|extensions| {
+            extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| *addr)
+        }),
+        false => layer,
+    };
+    let app = Router::new().fallback(|| async { "inner" }).layer(layer);
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    port
+}
+
+#[tokio::test]
+async fn details_go_to_loopback_peers_through_connect_info() {
+    let port = serve_with_connect_info(details::failing(Details::loopback()), true).await;
+    let (loopback, outside) = details::from_loopback_and_outside(port);
+    assert!(details::revealed(loopback, &[]).await, "from {loopback}");
+    assert!(!details::revealed(outside, &[]).await, "from {outside}");
+
+    // Token or loopback: from outside, the token opens them.
+    let token = Details::token("x-health-token", "open-sesame").unwrap();
+    let either = details::failing(token.or(Details::loopback()));
+    let (loopback, outside) =
+        details::from_loopback_and_outside(serve_with_connect_info(either, true).await);
+    assert!(details::revealed(loopback, &[]).await);
+    assert!(details::revealed(outside, &[("x-health-token", "open-sesame")]).await);
+    assert!(!details::revealed(outside, &[("x-health-token", "open-sesamE")]).await);
+
+    // The layer not told where the address is: unknown, so nobody sees them.
+    let untold = serve_with_connect_info(details::failing(Details::loopback()), false).await;
+    let (loopback, _) = details::from_loopback_and_outside(untold);
+    assert!(!details::revealed(loopback, &[]).await);
 }

@@ -39,11 +39,17 @@ const HEALTH_EVERY_SECOND: [&str; 8] = [
 /// settings).
 const UNHEALTHY_WITHIN: Duration = Duration::from_secs(8);
 
-/// A locked-down server on `network` with `env`, Docker's health check every second.
+/// The API token every server container here is given.
+const API_TOKEN: &str = "API_TOKEN=docker-test-token";
+
+/// A locked-down server on `network` with `env` and its API token, Docker's health check
+/// every second.
 fn server(network: &Network, env: &[&str]) -> Container {
     let mut args: Vec<&str> = LOCKED_DOWN.to_vec();
     args.extend(["--network", &network.name]);
     args.extend(HEALTH_EVERY_SECOND);
+    // Never the public default: the image listens on 0.0.0.0.
+    args.extend(["-e", API_TOKEN]);
     for variable in env {
         args.extend(["-e", variable]);
     }
@@ -126,7 +132,7 @@ async fn docker_stop_drains_with_no_failed_request() {
     server.wait_health("healthy", Duration::from_secs(60));
     let app = server.addr(&network, 3000);
     let probes = server.addr(&network, 9090);
-    const AUTH: &[(&str, &str)] = &[("authorization", "Bearer dev-token")];
+    const AUTH: &[(&str, &str)] = &[("authorization", "Bearer docker-test-token")];
     let load = Load::start(app, 4, "/api/items", AUTH);
     tokio::time::sleep(Duration::from_millis(300)).await;
 

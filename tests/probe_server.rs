@@ -6,13 +6,16 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::Extension;
 use common::NO_HANG;
 use common::bad_input;
 use common::client::{Reply, fetch, send};
+use common::details;
 use common::serve::{serve_counting, serve_probes};
 use http::{Method, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tower_health::health::PeerAddr;
 use tower_health::probe_server::ProbeServerHandle;
 use tower_health::{Details, Group, Health, HealthLayer, Probe, ProbeServer};
 
@@ -140,6 +143,30 @@ async fn other_paths_are_404_or_the_fallbacks() {
     assert_eq!(fetch(with.local_addr(), "/other").await.status, 404);
     shutdown(plain).await;
     shutdown(with).await;
+}
+
+#[tokio::test]
+async fn details_go_to_loopback_peers_only_and_the_fallback_sees_the_peer_too() {
+    let health = details::failing(Details::loopback());
+    let peer = axum::Router::new().route(
+        "/peer",
+        axum::routing::get(
+            |Extension(PeerAddr(peer)): Extension<PeerAddr>| async move { peer.ip().to_string() },
+        ),
+    );
+    let probes = ProbeServer::bind(([0, 0, 0, 0], 0), health)
+        .fallback(peer)
+        .spawn()
+        .unwrap();
+    let (loopback, outside) = details::from_loopback_and_outside(probes.local_addr().port());
+    assert!(details::revealed(loopback, &[]).await, "from {loopback}");
+    assert!(!details::revealed(outside, &[]).await, "from {outside}");
+    assert_eq!(fetch(loopback, "/peer").await.text(), "127.0.0.1");
+    assert_eq!(
+        fetch(outside, "/peer").await.text(),
+        outside.ip().to_string()
+    );
+    shutdown(probes).await;
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::client::{fetch, send, wait_for_status};
+use common::client::{Reply, fetch, send, wait_for_status};
 use common::health::started_with_results;
 use common::serve::serve_counting;
 use http::{Method, StatusCode};
@@ -229,13 +229,7 @@ async fn details_are_withheld_unless_the_policy_reveals_them() {
         "the error is kept (and logged), with its password masked"
     );
 
-    let token = health(Details::when(|request| {
-        request
-            .headers()
-            .get("x-health-token")
-            .is_some_and(|token| token == "let-me-see")
-    }))
-    .await;
+    let token = health(Details::token("x-health-token", "let-me-see").unwrap()).await;
     let (addr, _) = serve_counting(&token).await;
     let without = fetch(addr, "/readyz").await;
     assert!(
@@ -281,8 +275,24 @@ async fn details_are_withheld_unless_the_policy_reveals_them() {
         ietf.json()["checks"]["search"][0]["output"],
         "index offline at search-3.internal"
     );
-    let wrong = send(addr, Method::GET, "/readyz", &[("x-health-token", "guess")]).await;
-    assert!(!wrong.text().contains("db.internal"));
+    // Wrong by one byte, the same length; a prefix; longer; empty; another header.
+    for (header, wrong) in [
+        ("x-health-token", "let-me-sea"),
+        ("x-health-token", "Let-me-see"),
+        ("x-health-token", "let-me"),
+        ("x-health-token", "let-me-see-all"),
+        ("x-health-token", ""),
+        ("x-health-token", "guess"),
+        ("authorization", "let-me-see"),
+    ] {
+        for path in ["/readyz", "/readyz?verbose", "/health"] {
+            let reply = send(addr, Method::GET, path, &[(header, wrong)]).await;
+            assert!(
+                !reply.text().contains("db.internal"),
+                "{header}: {wrong:?} {path}"
+            );
+        }
+    }
 
     let always = health(Details::Always).await;
     let (addr, _) = serve_counting(&always).await;
@@ -338,5 +348,81 @@ async fn odd_queries_are_harmless() {
         fetch(addr, &many).await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
+    assert_eq!(calls.count(), 0);
+}
+
+#[tokio::test]
+async fn what_a_request_sends_comes_back_bounded() {
+    const BOUND: usize = 2048;
+    let health = health(Details::Never).await;
+    let (addr, calls) = serve_counting(&health).await;
+    let many: String = (0..3000).map(|i| format!("&exclude=n{i}")).collect();
+    let long = format!("&exclude={}", "x".repeat(10_000));
+    let cut = format!("{}…", "x".repeat(64));
+    let json = ("accept", "application/json");
+    let health_json = ("accept", "application/health+json");
+    // What each body still says of the names: the first few, cut, and how many more.
+    let said: [&dyn Fn(&Reply) -> bool; 5] = [
+        &|reply| {
+            let names: Vec<String> = (0..8).map(|i| format!("\"n{i}\"")).collect();
+            let line = format!("no matches for {} … and 2992 more\n", names.join(", "));
+            reply.text().contains(&line)
+        },
+        &|reply| {
+            let body = reply.json();
+            body["excluded"].as_array().unwrap().len() == 8
+                && body["excluded_omitted"] == 2993
+                && body["unmatched_excludes"][7] == "n7"
+                && body["unmatched_excludes_omitted"] == 2992
+        },
+        &|reply| reply.json()["status"] == "warn",
+        &|reply| {
+            reply
+                .text()
+                .contains(&format!("no matches for \"{cut}\"\n"))
+        },
+        &|reply| reply.json()["unmatched_excludes"] == serde_json::json!([cut]),
+    ];
+    for ((what, query, accept), said) in [
+        ("3,000 names, verbose", &many, json),
+        ("3,000 names, json", &many, json),
+        ("3,000 names, health+json", &many, health_json),
+        ("a 10,000-byte name, verbose", &long, json),
+        ("a 10,000-byte name, json", &long, json),
+    ]
+    .into_iter()
+    .zip(said)
+    {
+        let verbose = if what.ends_with("verbose") {
+            "verbose"
+        } else {
+            ""
+        };
+        for path in ["/health", "/readyz"] {
+            let uri = format!("{path}?{verbose}{query}&exclude=redis");
+            let reply = send(addr, Method::GET, &uri, &[accept]).await;
+            let size = reply.body.len();
+            println!(
+                "{what}, {path}: {} bytes asked, {size} bytes answered",
+                uri.len()
+            );
+            assert!(
+                size < BOUND,
+                "{what}, {path}: {size} bytes: {}",
+                reply.text()
+            );
+            // The verdict still leaves every name out: redis is excluded.
+            assert_eq!(reply.status, StatusCode::OK, "{what}: {}", reply.text());
+            assert!(said(&reply), "{what}, {path}: {}", reply.text());
+        }
+    }
+    // A long sub-path name: 404 with a body of its own, the name not repeated.
+    let sub_path = format!("/readyz/{}", "y".repeat(10_000));
+    for query in ["", "?verbose"] {
+        let reply = fetch(addr, &format!("{sub_path}{query}")).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert!(reply.body.len() < 100, "{}", reply.text());
+        assert!(!reply.text().contains("yyy"), "{}", reply.text());
+    }
     assert_eq!(calls.count(), 0);
 }

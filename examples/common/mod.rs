@@ -27,6 +27,10 @@ pub(crate) mod flaky;
 pub(crate) mod jobs;
 /// The demo routes that load the runtime: CPU work, a blocking call.
 pub(crate) mod load;
+/// The API token, the details policy, and the warning when the token is the public default.
+pub(crate) mod secrets;
+/// A setting that is `on` or `off`.
+pub(crate) mod switch;
 /// Tenants' checks added and removed at runtime: `PUT`/`DELETE /admin/tenants/<name>`.
 pub(crate) mod tenants;
 /// Traffic observation from the environment: `TRAFFIC` and its tuning.

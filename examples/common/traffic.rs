@@ -9,35 +9,8 @@ use std::time::Duration;
 
 use tower_health::{Probe, Traffic};
 
+use super::switch::Switch;
 use super::{CheckMark, parse_env};
-
-/// `TRAFFIC`: whether the server observes its own traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Switch {
-    On,
-    Off,
-}
-
-impl FromStr for Switch {
-    type Err = &'static str;
-
-    fn from_str(value: &str) -> Result<Switch, &'static str> {
-        match value {
-            "on" => Ok(Switch::On),
-            "off" => Ok(Switch::Off),
-            _ => Err("expected on or off"),
-        }
-    }
-}
-
-impl Display for Switch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Switch::On => "on",
-            Switch::Off => "off",
-        })
-    }
-}
 
 /// The traffic rules the server observes by, or `None` when it does not; printed.
 ///

@@ -12,7 +12,8 @@
 //! `demotion` (an operator's demotion of one to report-only), `lifecycle` and `components`
 //! (the setters), `gates` (the [`StartupGate`]s start-up waits for), `clock` (and
 //! `metrics_refresh`), `publish` (change → snapshot → subscribers), [`Snapshot`],
-//! [`Details`] (who sees error texts), `shutdown` and `lint`.
+//! [`Details`] (who sees error texts: a [`ProbeRequest`], a [`PeerAddr`], a secret `token`
+//! refused with a [`TokenError`]), `shutdown` and `lint`.
 
 mod build_error;
 mod builder;
@@ -32,11 +33,15 @@ mod instance;
 mod lifecycle;
 mod lint;
 mod metrics_refresh;
+mod peer_addr;
+mod probe_request;
 mod publish;
 mod registry;
 mod runtime;
 mod shutdown;
 mod snapshot;
+mod token;
+mod token_error;
 mod traffic;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -48,9 +53,13 @@ use tokio::sync::{broadcast, watch};
 pub use build_error::BuildError;
 pub use builder::HealthBuilder;
 pub use change_error::{AddError, DemoteError, Holder, RemoveError};
-pub use details::{Details, ProbeRequest};
+pub use details::Details;
 pub use gates::StartupGate;
+pub use peer_addr::PeerAddr;
+pub(crate) use probe_request::PeerAddrReader;
+pub use probe_request::ProbeRequest;
 pub use snapshot::Snapshot;
+pub use token_error::TokenError;
 pub(crate) use traffic::Observed;
 
 use crate::engine::{Fleet, Scheduled};

@@ -39,7 +39,8 @@ pub(crate) fn answer<B>(
     let readiness = route.target == Target::Probe(Probe::Readiness);
     let variant = Variant {
         format,
-        reveal: health.details().reveal(&ProbeRequest::new(request)),
+        reveal: (health.details())
+            .reveals(&ProbeRequest::new(request).with_peer_addr_from(config.peer_addr_from)),
         // The page always shows it.
         history: view.history && format != Format::Html,
     };

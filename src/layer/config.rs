@@ -7,11 +7,11 @@ use super::paths::Paths;
 use super::response::Headers;
 use std::sync::Arc;
 
-use crate::health::{Health, Observed};
+use crate::health::{Health, Observed, PeerAddrReader};
 
 /// What a [`HealthService`](super::HealthService) answers from and how it routes: the
-/// handle, the probe paths, whether forwarded requests carry the handle, and the headers
-/// every answer starts from. One `Arc` for all of it, so cloning the
+/// handle, the probe paths, whether forwarded requests carry the handle, the headers
+/// every answer starts from, and where the client's address is. One `Arc` for all of it, so cloning the
 /// service (hyper-util and axum clone it for every request) costs one reference count.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -25,6 +25,8 @@ pub(crate) struct Config {
     /// Where forwarded requests are recorded, when the handle observes traffic and this
     /// layer records it.
     pub(crate) traffic: Option<Arc<Observed>>,
+    /// Where the server keeps the client's address, for a details policy that asks.
+    pub(crate) peer_addr_from: Option<PeerAddrReader>,
 }
 
 impl Config {
@@ -42,6 +44,7 @@ impl Config {
             paths,
             insert_handle: false,
             headers: Headers::default(),
+            peer_addr_from: None,
         }
     }
 }

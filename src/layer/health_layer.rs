@@ -1,7 +1,9 @@
 //! [`HealthLayer`]: wrap a service so health paths are answered before it.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use http::Extensions;
 use tower_layer::Layer;
 
 use super::config::Config;
@@ -137,6 +139,56 @@ impl HealthLayer {
     /// ```
     pub fn handle_in_extensions(mut self, insert: bool) -> Self {
         Arc::make_mut(&mut self.config).insert_handle = insert;
+        self
+    }
+
+    /// Where the server keeps the client's address in a request's extensions, for a
+    /// [details policy](crate::Details::loopback) that asks
+    /// ([`ProbeRequest::peer_addr`](crate::health::ProbeRequest::peer_addr)), when it is not
+    /// a [`PeerAddr`](crate::health::PeerAddr) (always read first). The crate depends on no
+    /// framework, so it cannot name axum's `ConnectInfo` itself: say it here, in one line.
+    ///
+    /// Read only when a health request's policy asks: a forwarded request never pays for
+    /// it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::net::SocketAddr;
+    ///
+    /// use axum::extract::ConnectInfo;
+    /// use axum::{Router, body::Body};
+    /// use http::Request;
+    /// use tower::ServiceExt;
+    /// use tower_health::{Details, Health, HealthLayer};
+    ///
+    /// let health = Health::builder().component("queue").details(Details::loopback()).build();
+    /// health.mark_started();
+    /// health.mark_down("queue", "connect queue.internal:5672: refused");
+    /// let app = Router::new().fallback(|| async { "app" }).layer(
+    ///     HealthLayer::new(health).peer_addr_from(|extensions| {
+    ///         extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0)
+    ///     }),
+    /// );
+    /// // Served with `app.into_make_service_with_connect_info::<SocketAddr>()`, axum puts
+    /// // `ConnectInfo` in every request; here the example does.
+    /// let from = |ip: [u8; 4]| {
+    ///     let mut request = Request::get("/readyz").body(Body::empty()).unwrap();
+    ///     request.extensions_mut().insert(ConnectInfo(SocketAddr::from((ip, 50000))));
+    ///     request
+    /// };
+    /// let body = |response: http::Response<Body>| async {
+    ///     let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+    ///     String::from_utf8(bytes.to_vec()).unwrap()
+    /// };
+    /// let local = app.clone().oneshot(from([127, 0, 0, 1])).await.unwrap();
+    /// assert!(body(local).await.contains("refused"));
+    /// let remote = app.oneshot(from([203, 0, 113, 7])).await.unwrap();
+    /// assert!(!body(remote).await.contains("refused"));
+    /// # }
+    /// ```
+    pub fn peer_addr_from(mut self, reader: fn(&Extensions) -> Option<SocketAddr>) -> Self {
+        Arc::make_mut(&mut self.config).peer_addr_from = Some(reader);
         self
     }
 }

@@ -20,6 +20,12 @@
 //! - A bound on open connections (256 by default): a new connection at the bound closes
 //!   the oldest open one, so a flood of idle connections never keeps a new probe out.
 //!
+//! Every request it serves carries its client's address as a
+//! [`PeerAddr`](crate::health::PeerAddr) in its extensions, so
+//! [`Details::loopback`](crate::Details::loopback) reveals error details to a client on the
+//! same host (`kubectl exec … curl localhost:9090/readyz`) and to nobody else, as Linkerd's
+//! admin server serves its diagnostics to loopback only. The fallback sees it too.
+//!
 //! With a [`Watchdog`](ProbeServerBuilder::watchdog), it also watches the application's
 //! runtime: a heartbeat task there, judged from the probe thread, fails liveness when the
 //! runtime stalls (wedged) but not when it is only busy, and readiness, if asked, when it is
@@ -65,6 +71,7 @@ mod handle;
 mod heartbeat;
 mod judge;
 mod not_found;
+mod peer;
 mod progress;
 mod server;
 mod watchdog;

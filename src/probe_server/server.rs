@@ -5,6 +5,7 @@
 use std::error::Error;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ use tower_service::Service;
 use super::builder::ProbeServerBuilder;
 use super::connections::{Connections, Slot};
 use super::handle::ProbeServerHandle;
+use super::peer::WithPeer;
 use super::watchdog::Watchdog;
 
 /// The read and write buffers' bound: small, yet a request line with an 8 KiB query string
@@ -35,9 +37,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// The pause after a failed accept (out of file descriptors, say), so it does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
-/// Serves one accepted connection until it ends, is closed to make room (its slot's
-/// `evicted`), or the server stops.
-type Serve = Box<dyn Fn(TcpStream, Slot, watch::Receiver<()>) -> Connection + Send>;
+/// Serves one accepted connection, from its peer's address, until it ends, is closed to
+/// make room (its slot's `evicted`), or the server stops.
+type Serve = Box<dyn Fn(TcpStream, SocketAddr, Slot, watch::Receiver<()>) -> Connection + Send>;
 type Connection = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// The watchdog's judge, sent to the probe thread once that thread runs.
 type Judge = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -93,9 +95,10 @@ where
             .max_buf_size(BUFFER)
             .keep_alive(true);
         let service = self.layer.layer(self.fallback);
-        let serve: Serve = Box::new(move |stream, mut slot, mut stopped| {
+        let serve: Serve = Box::new(move |stream, peer, mut slot, mut stopped| {
             let _ = stream.set_nodelay(true);
-            let service = TowerToHyperService::new(service.clone());
+            let inner = service.clone();
+            let service = TowerToHyperService::new(WithPeer { inner, peer });
             let http = http.clone();
             Box::pin(async move {
                 let io = TokioIo::new(stream);
@@ -123,7 +126,7 @@ where
         // The agent check: the same accept loop and bound, one line per connection.
         let agent = agent_listener.map(|(listener, agent)| {
             let agent = Arc::new(agent);
-            let serve: Serve = Box::new(move |stream, slot, stopped| {
+            let serve: Serve = Box::new(move |stream, _peer, slot, stopped| {
                 Box::pin(agent.clone().answer(stream, slot, stopped))
             });
             Server {
@@ -173,9 +176,9 @@ impl Server {
                 biased;
                 _ = self.stopped.changed() => break,
                 accepted = self.listener.accept() => match accepted {
-                    Ok((stream, _peer)) => {
+                    Ok((stream, peer)) => {
                         let slot = self.connections.admit();
-                        tasks.spawn((self.serve)(stream, slot, self.stopped.clone()));
+                        tasks.spawn((self.serve)(stream, peer, slot, self.stopped.clone()));
                     }
                     Err(error) => {
                         tracing::warn!(%error, "health: the probe server could not accept");

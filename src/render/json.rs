@@ -1,9 +1,12 @@
 //! The crate's JSON: `{"status":"ok","checks":{"db":{"status":"ok","critical":true}}}`.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::demotion::Demoted;
+use super::echo::Echo;
 use super::history::History;
 use super::subject::Subject;
 use crate::model::component::Component;
@@ -33,10 +36,20 @@ struct Body<'a> {
     /// A group's optional members this deployment does not have (not counted).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     absent_optional: Vec<&'a str>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    excluded: &'a [&'a str],
+    /// The names of `?exclude=`, and those that matched nothing: the first few of each,
+    /// cut short, with how many more were left out ([`Echo`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    unmatched_excludes: Vec<&'a str>,
+    excluded: Vec<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "is_zero")]
+    excluded_omitted: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unmatched_excludes: Vec<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "is_zero")]
+    unmatched_excludes_omitted: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// The `checks` object: one entry per listed component, by name.
@@ -120,6 +133,8 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
     let lifecycle = &state.lifecycle;
     let combined = subject.probe() == Some(Probe::Combined) && !matches!(scope, Scope::Only(_));
     let (closed_gates, panicked_gates) = subject.gates();
+    let excluded = Echo::new(subject.excluded().iter().copied());
+    let unmatched = Echo::new(subject.unmatched());
     let body = Body {
         status: status.as_str(),
         reason: subject.reason(),
@@ -130,11 +145,10 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
         live: combined.then_some(lifecycle.broken.is_none()),
         checks: subject.has_listing().then_some(Checks(*subject)),
         absent_optional: subject.absent().collect(),
-        excluded: match scope {
-            Scope::Exclude(names) => names,
-            _ => &[],
-        },
-        unmatched_excludes: subject.unmatched(),
+        excluded: excluded.shown,
+        excluded_omitted: excluded.omitted,
+        unmatched_excludes: unmatched.shown,
+        unmatched_excludes_omitted: unmatched.omitted,
     };
     // Serializing strings, bools and maps with string keys cannot fail.
     Bytes::from(serde_json::to_vec(&body).unwrap_or_else(|_| br#"{"status":"down"}"#.to_vec()))
@@ -248,6 +262,17 @@ mod tests {
                 "unmatched_excludes": ["nope"],
             })
         );
+        // Many names: the first eight of each list, and how many more.
+        let many: Vec<String> = (0..20).map(|i| format!("n{i}")).collect();
+        let mut names: Vec<&str> = vec!["search"];
+        names.extend(many.iter().map(String::as_str));
+        let excluded = body(&state, Probe::Readiness, Scope::Exclude(&names), false);
+        assert_eq!(excluded["excluded"].as_array().unwrap().len(), 8);
+        assert_eq!(excluded["excluded"][0], "search");
+        assert_eq!(excluded["excluded_omitted"], 13);
+        assert_eq!(excluded["unmatched_excludes"][0], "n0");
+        assert_eq!(excluded["unmatched_excludes"][7], "n7");
+        assert_eq!(excluded["unmatched_excludes_omitted"], 12);
         let only = body(&state, Probe::Combined, Scope::Only("search"), false);
         assert_eq!(
             only,

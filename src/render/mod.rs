@@ -9,6 +9,7 @@
 mod bodies;
 mod body;
 mod demotion;
+mod echo;
 mod escape;
 mod history;
 mod html;

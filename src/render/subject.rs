@@ -151,15 +151,17 @@ impl<'a> Subject<'a> {
         }
     }
 
-    /// Names in `?exclude=` that match no component.
-    pub(super) fn unmatched(&self) -> Vec<&'a str> {
+    /// The names in `?exclude=`, as the request sent them (each once).
+    pub(super) fn excluded(&self) -> &'a [&'a str] {
         match self.scope {
-            Scope::Exclude(names) => names
-                .iter()
-                .copied()
-                .filter(|name| !self.state.components.contains_key(*name))
-                .collect(),
-            _ => Vec::new(),
+            Scope::Exclude(names) => names,
+            _ => &[],
         }
+    }
+
+    /// Names in `?exclude=` that match no component.
+    pub(super) fn unmatched(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let state = self.state;
+        (self.excluded().iter().copied()).filter(move |name| !state.components.contains_key(*name))
     }
 }

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use bytes::Bytes;
 
+use super::echo::Echo;
 use super::subject::Subject;
 use crate::model::probe::Probe;
 use crate::model::scope::Scope;
@@ -108,16 +109,11 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
                 let _ = writeln!(text, "[+]{name} excluded: {status}");
             }
         }
-        let unmatched = subject.unmatched();
+        let unmatched = Echo::new(subject.unmatched());
         if !unmatched.is_empty() {
             let _ = writeln!(
                 text,
-                "warn: some health checks cannot be excluded: no matches for {}",
-                unmatched
-                    .iter()
-                    .map(|name| format!("{name:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "warn: some health checks cannot be excluded: no matches for {unmatched}"
             );
         }
     }

@@ -18,6 +18,8 @@ pub struct Example {
     child: Child,
     pub addr: SocketAddr,
     lines: Arc<std::sync::Mutex<Vec<String>>>,
+    /// Reads its stderr, echoed to the test's; what it read, once the process is gone.
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Example {
@@ -29,9 +31,19 @@ impl Example {
             .env("LISTEN_ADDR", "127.0.0.1:0")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(Stdio::piped());
         let mut child = command.spawn().expect("start example");
         let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut read = String::new();
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                read.push_str(&line);
+                read.push('\n');
+            }
+            read
+        });
         let (tx, rx) = std::sync::mpsc::channel();
         let lines: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
         let seen = lines.clone();
@@ -47,7 +59,20 @@ impl Example {
         let addr = rx
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("example {name} did not print 'listening on'"));
-        Example { child, addr, lines }
+        Example {
+            child,
+            addr,
+            lines,
+            stderr: Some(stderr),
+        }
+    }
+
+    /// Stop the process (killed) and return everything it wrote on stderr.
+    pub fn stop_and_read_stderr(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let reader = self.stderr.take().expect("stderr read once");
+        reader.join().expect("read stderr")
     }
 
     /// The address of its probe server, from its `probes listening on <addr>` line (waited

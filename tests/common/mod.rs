@@ -16,6 +16,8 @@ pub mod brokers;
 pub mod client;
 /// PostgreSQL and Redis for the tests, a cuttable TCP proxy, a blackhole listener.
 pub mod deps;
+/// Error details revealed or not, asked from loopback and from outside.
+pub mod details;
 /// The Docker engine through its CLI: the image, containers and networks removed on drop.
 pub mod docker;
 /// The graceful-drain scenario every example program goes through.
@@ -30,6 +32,8 @@ pub mod grpc;
 pub mod haproxy;
 /// Closure checks switched on and off, waiting for first results.
 pub mod health;
+/// This machine's address on a network interface: a peer that is not loopback.
+pub mod interface;
 /// Requests looping on a path from several clients: load on a server.
 pub mod load;
 /// What the crate logs, captured as text from a real `tracing` subscriber.

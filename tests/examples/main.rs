@@ -19,6 +19,9 @@
 //! - `server_demotion`: a check demoted and restored at runtime through `POST
 //!   /admin/checks/<name>/demote` and `/restore`, with a real Redis stopped; bad input
 //!   refused with `400`, an unknown name `404`;
+//! - `server_secrets`: its `API_TOKEN` said loudly when left at the public default on an
+//!   address other than loopback, `HEALTH_DETAILS_TOKEN` and `HEALTH_DETAILS_LOOPBACK`
+//!   through the app port and the probe port, from loopback and from outside;
 //! - `server_probes`: its `PROBE_ADDR` (the probe port under CPU load and through the drain)
 //!   and the load routes `/api/work` and `/api/block`;
 //! - `server_traffic`: its `TRAFFIC` settings and `/api/flaky`: failing traffic fails
@@ -53,6 +56,7 @@ mod server_fleet;
 mod server_metrics;
 mod server_probes;
 mod server_runtime;
+mod server_secrets;
 mod server_traffic;
 mod server_watchdog;
 mod tonic;

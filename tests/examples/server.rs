@@ -195,7 +195,8 @@ async fn reference_server_start_up_lines_say_no_more_than_they_should() {
     for expected in [
         format!("  DATABASE_URL=postgres://app@127.0.0.1:{port}/app"),
         format!("  REDIS_URL=127.0.0.1:{port}"),
-        "  HEALTH_DETAILS_TOKEN=(unset: details never shown)".to_owned(),
+        "  HEALTH_DETAILS_TOKEN=(unset: no token shows details)".to_owned(),
+        "  HEALTH_DETAILS_LOOPBACK=off".to_owned(),
         "  PROBE_ADDR=(unset: probes on the app port only)".to_owned(),
     ] {
         assert!(
