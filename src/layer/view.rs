@@ -1,5 +1,7 @@
 //! The query parameters a health path understands: `verbose`, `history` and `exclude`.
 
+use std::collections::HashSet;
+
 /// What a request's query asks of a probe.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct View<'a> {
@@ -24,11 +26,14 @@ impl<'a> View<'a> {
             match key {
                 "verbose" => view.verbose = !matches!(value, "0" | "false"),
                 "history" => view.history = !matches!(value, "0" | "false"),
-                "exclude" if !value.is_empty() && !view.exclude.contains(&value) => {
-                    view.exclude.push(value);
-                }
+                "exclude" if !value.is_empty() => view.exclude.push(value),
                 _ => {}
             }
+        }
+        // Repeated names once each, the first kept: linear in the query, whatever its length.
+        if view.exclude.len() > 1 {
+            let mut seen = HashSet::with_capacity(view.exclude.len());
+            view.exclude.retain(|name| seen.insert(*name));
         }
         view
     }
@@ -59,5 +64,15 @@ mod tests {
         assert_eq!(view.exclude, ["redis", "db"]);
         assert!(!view.is_plain());
         assert!(View::parse(Some("&&&")).is_plain());
+    }
+
+    #[test]
+    fn thousands_of_repeated_names_are_read_once_each_in_order() {
+        let query: String = (0..20_000)
+            .map(|n| format!("exclude=n{}&", n % 5_000))
+            .collect();
+        let view = View::parse(Some(&query));
+        assert_eq!(view.exclude.len(), 5_000);
+        assert_eq!(view.exclude[..3], ["n0", "n1", "n2"]);
     }
 }
