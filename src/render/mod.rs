@@ -15,6 +15,7 @@ mod history;
 mod html;
 mod ietf;
 mod json;
+mod json_checks;
 mod page_history;
 mod subject;
 mod traffic;
