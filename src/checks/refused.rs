@@ -51,6 +51,7 @@ impl Address {
 
 /// Run `run`; should it take longer than [`HEDGE`] and `address` refuse connections,
 /// fail at once with `{client}: connection refused`.
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
 pub(crate) async fn or_refused<F>(
     client: &str,
     address: Option<&Address>,
