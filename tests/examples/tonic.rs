@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 use tonic::Code;
-use tonic_health::pb::health_check_response::ServingStatus::{NotServing, Serving};
+use tower_health::grpc::pb::health_check_response::ServingStatus::{NotServing, Serving};
 
 use crate::common::NO_HANG;
 use crate::common::client::{fetch, wait_for_status};
