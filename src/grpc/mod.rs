@@ -23,8 +23,8 @@
 //! next snapshot: `List` shows it, `Check` answers, and a `Watch` on its name that was
 //! `SERVICE_UNKNOWN` sends its status. One [removed](Health::remove) turns `NOT_SERVING` and
 //! is gone: `List` no longer shows it, `Check` answers `NOT_FOUND`, its `Watch` streams send
-//! `NOT_SERVING` then `SERVICE_UNKNOWN` and go on (they see its status again if the name comes
-//! back).
+//! `NOT_SERVING` (unless that was their last message) then `SERVICE_UNKNOWN` and go on (they
+//! see its status again if the name comes back).
 //!
 //! The task only reads snapshots: it never runs a check, and a call costs a map look-up
 //! (`List`, a copy of the table). It tells the table only what changed, so a `Watch` stream
@@ -62,8 +62,10 @@
 //!
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let addr = listener.local_addr()?;
-//! let server = Server::builder().add_service(grpc_health);
-//! tokio::spawn(server.serve_with_incoming(TcpIncoming::from(listener)));
+//! // TCP_NODELAY, as `serve(addr)` sets it: without it a List answer of many names waits
+//! // for the client's delayed ACK (40 ms) on the way out.
+//! let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+//! tokio::spawn(Server::builder().add_service(grpc_health).serve_with_incoming(incoming));
 //!
 //! let channel = Endpoint::from_shared(format!("http://{addr}"))?.connect().await?;
 //! let list = HealthClient::new(channel)
