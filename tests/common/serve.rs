@@ -124,7 +124,8 @@ where
         .accept_http1(true)
         .layer(HealthLayer::new(health.clone()))
         .add_service(grpc_health)
-        .serve_with_incoming(TcpIncoming::from(listener));
+        // TCP_NODELAY, as tonic's `serve(addr)` sets it.
+        .serve_with_incoming(TcpIncoming::from(listener).with_nodelay(Some(true)));
     tokio::spawn(async move { server.await.unwrap() });
     addr
 }
