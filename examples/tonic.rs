@@ -1,15 +1,18 @@
 //! `HealthLayer` on a tonic gRPC server: gRPC and HTTP/1.1 probes on one port, from one
 //! health state.
 //!
-//! The server serves the standard gRPC health service (`grpc.health.v1.Health`) from
-//! [`tower_health::grpc`], so kubelet HTTP probes and gRPC probes (`grpc_health_probe`,
-//! Kubernetes `grpc:` probes) see the same thing:
+//! The server serves the standard gRPC health service (`grpc.health.v1.Health`: `Check`,
+//! `Watch` and `List`) from [`tower_health::grpc`], so kubelet HTTP probes and gRPC probes
+//! (`grpc_health_probe`, Kubernetes `grpc:` probes) see the same thing, and `List` gives
+//! every service name with its status at once:
 //!
 //! ```text
 //! REDIS_URL=redis://127.0.0.1:6379 cargo run --example tonic
 //! curl -i localhost:50051/readyz
 //! grpc_health_probe -addr=localhost:50051               # "" : SERVING iff /readyz is 200
 //! grpc_health_probe -addr=localhost:50051 -service=redis
+//! grpcurl -plaintext -import-path proto -proto grpc/health/v1/health.proto \
+//!     localhost:50051 grpc.health.v1.Health/List
 //! ```
 //!
 //! | variable | default | meaning |

@@ -218,7 +218,7 @@
 //! | `http` | `checks::http`, `checks::http_with_client` | hyper-util's client |
 //! | `tls` | `checks::tls`: a TLS certificate's expiry (`degraded` within 14 days), its chain against a given root | rustls (ring), x509-parser |
 //! | `disk` | `checks::disk`: free space on a path's filesystem | fs4 (statvfs through rustix) |
-//! | `grpc` | `grpc`: the standard gRPC health service from the same state; `checks::grpc`: a downstream's gRPC health | tonic-health |
+//! | `grpc` | `grpc`: the standard gRPC health service (`Check`, `Watch`, `List`) from the same state; `checks::grpc`: a downstream's gRPC health | tonic, prost (tonic-health's client and reporter) |
 //! | `metrics` | `metrics`: check and probe gauges and a duration histogram | the `metrics` facade |
 //! | `probe-server` | `probe_server`: the probes on an address of their own, from a dedicated thread | hyper |
 //! | `fleet` | `fleet`: a shared check's outage across every replica holds readiness | hyper's client |

@@ -17,7 +17,7 @@ use common::prometheus::parse;
 use common::serve::serve_tonic;
 use http::{Method, StatusCode};
 use metrics_exporter_prometheus::PrometheusBuilder;
-use tonic_health::pb::health_check_response::ServingStatus;
+use tower_health::grpc::pb::health_check_response::ServingStatus;
 use tower_health::health::DemoteError;
 use tower_health::lint::Deployment;
 use tower_health::{Health, NamedCheck, checks};

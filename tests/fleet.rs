@@ -21,8 +21,8 @@ use common::peers::{bare_peer, garbage_peer, hanging_peer, redirecting_peer};
 use common::serve::{ephemeral_listener, serve_counting, serve_tonic};
 use http::StatusCode;
 use tokio::time::Instant;
-use tonic_health::pb::health_check_response::ServingStatus::{NotServing, Serving};
 use tower_health::fleet::Peers;
+use tower_health::grpc::pb::health_check_response::ServingStatus::{NotServing, Serving};
 use tower_health::{Health, NamedCheck};
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The gRPC health service (`tower_health::grpc`, feature `grpc`) over real sockets, read
-//! with tonic-health's own client. (Through `examples/tonic.rs`: tests/examples/tonic.rs.)
+//! with the crate's own client and with tonic-health's. (`List`: tests/grpc_list.rs; through
+//! `examples/tonic.rs`: tests/examples/tonic.rs.)
 
 mod common;
 
@@ -14,7 +15,7 @@ use http::StatusCode;
 use tonic::Code;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
-use tonic_health::pb::health_check_response::ServingStatus;
+use tower_health::grpc::pb::health_check_response::ServingStatus;
 use tower_health::{ComponentStatus, Health, NamedCheck};
 
 use ServingStatus::{NotServing, Serving};
@@ -176,4 +177,32 @@ async fn groups_and_report_only_components_are_grpc_service_names() {
 
     health.mark_draining();
     wait_for(&mut client, "lb", NotServing).await;
+}
+
+#[tokio::test]
+async fn tonic_health_clients_read_the_crates_own_service() {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_check_response::ServingStatus as Theirs;
+    use tonic_health::pb::health_client::HealthClient;
+
+    let health = Health::builder().component("queue").build();
+    health.mark_started();
+    let addr = serve(&health).await;
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{addr}")).unwrap();
+    let mut client = HealthClient::new(endpoint.connect().await.unwrap());
+    let request = |name: &str| HealthCheckRequest {
+        service: name.into(),
+    };
+    let answer = client.check(request("queue")).await.unwrap().into_inner();
+    assert_eq!(answer.status(), Theirs::NotServing);
+    let mut queue = client.watch(request("queue")).await.unwrap().into_inner();
+    let first = queue.message().await.unwrap().unwrap();
+    assert_eq!(first.status(), Theirs::NotServing);
+    health.mark_up("queue");
+    let next = tokio::time::timeout(NO_HANG, queue.message())
+        .await
+        .unwrap();
+    assert_eq!(next.unwrap().unwrap().status(), Theirs::Serving);
+    let unknown = client.check(request("nope")).await.unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
 }

@@ -11,9 +11,9 @@ use http::{Method, StatusCode};
 use tokio::time::Instant;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
-use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_server::{Health as GrpcHealth, HealthServer};
 use tonic_health::server::HealthReporter;
+use tower_health::grpc::pb::health_check_response::ServingStatus;
 use tower_health::{Health, HealthLayer};
 
 /// tonic-health's own service, reporting `""` as SERVING, and its reporter (keep it alive

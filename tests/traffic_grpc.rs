@@ -9,9 +9,9 @@ use common::grpc::{check, connect};
 use common::serve::serve_tonic;
 use common::traffic::wait_for_traffic;
 use tonic::{Code, Request, Response, Status};
-use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_server::{Health as GrpcHealth, HealthServer};
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
+use tower_health::grpc::pb::health_check_response::ServingStatus;
 use tower_health::traffic::Classifier;
 use tower_health::{Details, Health, Traffic};
 

@@ -91,8 +91,8 @@ impl Health {
     /// discarded. Nothing of it stays on the handle. Removing a check that has not started
     /// yet only takes it out of the set the engine will start.
     ///
-    /// Bodies, gRPC statuses (its service name is cleared: `NOT_FOUND`) and the status page
-    /// follow from the next snapshot. Its metric series are no longer written: an exporter
+    /// Bodies, gRPC statuses (its service name leaves `List`, `Check` answers `NOT_FOUND`) and
+    /// the status page follow from the next snapshot. Its metric series are no longer written: an exporter
     /// drops them through its idle timeout (the `metrics` module, feature `metrics`, says how).
     /// A [group](crate::Group) that names it goes on without it, and its `?verbose` body
     /// says the member is not registered; adding a check by that name again brings it

@@ -26,7 +26,7 @@ pub mod drain;
 pub mod examples;
 /// Replicas with a shared check, asking each other as peers.
 pub mod fleet;
-/// gRPC health client side (tonic-health's own client): `Check`, `Watch`.
+/// gRPC health client side (the crate's own client): `Check`, `Watch`, `List`.
 pub mod grpc;
 /// A real HAProxy as a child process, its admin socket's `show stat` by column.
 pub mod haproxy;

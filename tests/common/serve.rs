@@ -17,7 +17,6 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
-use tonic_health::pb::health_server::HealthServer;
 use tower::ServiceBuilder;
 use tower_health::probe_server::ProbeServerHandle;
 use tower_health::{Health, HealthLayer, ProbeServer};
@@ -109,16 +108,24 @@ pub async fn serve_hyper(layer: HealthLayer, calls: Calls) -> SocketAddr {
 
 /// Serve a gRPC health service on a tonic server that also accepts HTTP/1.1, with
 /// `health` behind a default `HealthLayer` in front.
-pub async fn serve_tonic<S>(health: &Health, grpc_health: HealthServer<S>) -> SocketAddr
+pub async fn serve_tonic<S>(health: &Health, grpc_health: S) -> SocketAddr
 where
-    S: tonic_health::pb::health_server::Health,
+    S: tower::Service<Request<tonic::body::Body>, Error = Infallible>
+        + tonic::server::NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Response: axum::response::IntoResponse,
+    S::Future: Send + 'static,
 {
     let (listener, addr) = ephemeral_listener().await;
     let server = Server::builder()
         .accept_http1(true)
         .layer(HealthLayer::new(health.clone()))
         .add_service(grpc_health)
-        .serve_with_incoming(TcpIncoming::from(listener));
+        // TCP_NODELAY, as tonic's `serve(addr)` sets it.
+        .serve_with_incoming(TcpIncoming::from(listener).with_nodelay(Some(true)));
     tokio::spawn(async move { server.await.unwrap() });
     addr
 }

@@ -1,18 +1,20 @@
-//! `examples/tonic.rs`, gRPC health and HTTP probes on one port, read with tonic-health's
-//! own client: real Redis and PostgreSQL, unknown services, the drain on SIGTERM.
+//! `examples/tonic.rs`, gRPC health and HTTP probes on one port, read with the crate's
+//! own gRPC client: real Redis and PostgreSQL, unknown services, `List`, the drain on SIGTERM.
 
 use std::time::Duration;
 
 use http::StatusCode;
 use tonic::Code;
-use tonic_health::pb::health_check_response::ServingStatus::{NotServing, Serving};
+use tower_health::grpc::pb::health_check_response::ServingStatus::{
+    NotServing, ServiceUnknown, Serving,
+};
 
 use crate::common::NO_HANG;
 use crate::common::client::{fetch, wait_for_status};
 use crate::common::deps::{Redis, database_url};
 use crate::common::drain::drains_on_signal;
 use crate::common::examples::{Example, answers_probes};
-use crate::common::grpc::{check, connect, next, request, wait_for, watch};
+use crate::common::grpc::{check, connect, list, next, quiet, wait_for, watch};
 
 #[tokio::test]
 async fn tonic_example_answers_probes() {
@@ -79,10 +81,17 @@ async fn example_answers_not_found_for_unknown_services() {
     assert_eq!(check(&mut client, "nope").await, Err(Code::NotFound));
     // Without REDIS_URL there is no redis service either.
     assert_eq!(check(&mut client, "redis").await, Err(Code::NotFound));
-    let watch = tokio::time::timeout(NO_HANG, client.watch(request("nope")))
-        .await
-        .expect("Watch hung");
-    assert_eq!(watch.unwrap_err().code(), Code::NotFound);
+    // Watch, as the protocol says: SERVICE_UNKNOWN, and the stream stays open.
+    let mut unknown = watch(&mut client, "nope").await;
+    assert_eq!(next(&mut unknown).await, ServiceUnknown);
+    quiet(&mut unknown).await;
+    // List has every name the server knows, and only those.
+    let all = list(&mut client).await.unwrap();
+    assert_eq!(all.get(""), Some(&Serving), "{all:?}");
+    assert!(
+        !all.contains_key("nope") && !all.contains_key("redis"),
+        "{all:?}"
+    );
 }
 
 #[tokio::test]
