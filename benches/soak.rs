@@ -86,7 +86,7 @@ fn replica(listener: std::net::TcpListener, peer: SocketAddr, flaky: Arc<AtomicB
             axum::routing::get(move || {
                 let n = served.fetch_add(1, Ordering::Relaxed);
                 async move {
-                    if n % 2 == 0 {
+                    if n.is_multiple_of(2) {
                         StatusCode::OK
                     } else {
                         StatusCode::INTERNAL_SERVER_ERROR
@@ -131,7 +131,7 @@ async fn main() {
         for n in 0u64.. {
             tokio::time::sleep(Duration::from_millis(1100)).await;
             for health in &manual {
-                if n % 2 == 0 {
+                if n.is_multiple_of(2) {
                     health.mark_down("queue", format!("rebalancing #{n}"));
                 } else {
                     health.mark_up("queue");
