@@ -138,7 +138,10 @@ fn services() -> &'static [[HealthService<Teapot>; 2]; 3] {
         // A history, and an error text with what HTML and JSON must escape.
         failing.mark_down("redis", "connection refused");
         failing.mark_up("redis");
-        failing.mark_down("redis", "<b>\"refused\" & 'reset'</b>\n\u{1b}[31m");
+        failing.mark_down(
+            "redis",
+            "<script>\"refused\" & 'reset'</script>\n\u{1b}[31m",
+        );
         failing.mark_down("search", "timed out");
         let starting = health();
         let behind = |health: &Health| {
@@ -246,13 +249,24 @@ fn check(ask: &Ask, uri: &Uri, expected: Expected<'_>, answered: &Answered) {
                 .get(..15)
                 .is_some_and(|b| b.eq_ignore_ascii_case(b"<!doctype html>"));
             assert!(doctype, "{uri}: {body:?}");
+            // The error text's markup shows as text (the page has no script of its own).
+            assert!(
+                !contains(body, b"<script"),
+                "{uri}: markup from an error text"
+            );
         }
         "text/plain; charset=utf-8" => {
-            assert!(
-                std::str::from_utf8(body).is_ok(),
-                "{uri}: text that is not UTF-8"
-            );
+            let text = std::str::from_utf8(body);
+            let text = text.unwrap_or_else(|_| panic!("{uri}: text that is not UTF-8"));
+            // One line per check: no error text adds lines or drives a terminal.
+            let control = text.chars().find(|&c| c.is_control() && c != '\n');
+            assert!(control.is_none(), "{uri}: {control:?} in {text:?}");
         }
         other => panic!("{uri}: content-type {other}"),
     }
+}
+
+/// Whether `needle` is in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
