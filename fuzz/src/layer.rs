@@ -1,8 +1,9 @@
 //! One request through [`HealthService`] in front of a stand-in app, and the invariants its
 //! answer keeps: a health path is answered at once (never forwarded, never a panic), with a
 //! status its route allows, the headers every answer carries, a body its content type can
-//! read, and a size that grows with the request at most linearly; any other path reaches the
-//! app untouched.
+//! read (JSON that parses, a page that shows markup as text, plain text with one line per
+//! check), a size that grows with the request at most linearly, and for `HEAD` the status
+//! and length a `GET` gets; any other path reaches the app untouched.
 
 use std::convert::Infallible;
 use std::future::{Ready, ready};
@@ -176,7 +177,7 @@ pub fn send(ask: &Ask, uri: Uri, headers: HeaderMap) -> Answered {
     let mut request = Request::new(());
     *request.method_mut() = ask.method.clone();
     *request.uri_mut() = uri.clone();
-    *request.headers_mut() = headers;
+    *request.headers_mut() = headers.clone();
     if ask.details {
         let headers = request.headers_mut();
         headers.insert(DETAILS_HEADER, HeaderValue::from_static("1"));
@@ -193,6 +194,18 @@ pub fn send(ask: &Ask, uri: Uri, headers: HeaderMap) -> Answered {
         body,
     };
     check(ask, &uri, layout.expected(uri.path()), &answered);
+    if ask.method == Method::HEAD && !answered.forwarded {
+        // The status and the length a `GET` gets.
+        let get = Ask {
+            method: Method::GET,
+            ..ask.clone()
+        };
+        let got = send(&get, uri.clone(), headers);
+        assert_eq!(answered.status, got.status, "{uri}: HEAD and GET");
+        let length = answered.headers[CONTENT_LENGTH].to_str().ok();
+        let length = length.and_then(|length| length.parse::<usize>().ok());
+        assert_eq!(length, Some(got.body.len()), "{uri}: HEAD's length");
+    }
     answered
 }
 
