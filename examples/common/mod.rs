@@ -25,6 +25,8 @@ pub(crate) mod dependencies;
 pub(crate) mod flaky;
 /// `JOBS_TTL_MS`: a background job loop beating the `jobs` heartbeat.
 pub(crate) mod jobs;
+/// The lists the variables hold: names (`a,b`) and groups (`HEALTH_GROUPS`).
+pub(crate) mod lists;
 /// The demo routes that load the runtime: CPU work, a blocking call.
 pub(crate) mod load;
 /// The API token, the details policy, and the warning when the token is the public default.
@@ -224,18 +226,10 @@ pub(crate) fn names_from_env(name: &str) -> Result<Vec<String>, String> {
     let Some(raw) = set_or_say_unset(name) else {
         return Ok(Vec::new());
     };
-    let names = names(&raw).map_err(|error| format!("{name}={raw:?} is not valid: {error}"))?;
+    let names =
+        lists::names(&raw).map_err(|error| format!("{name}={raw:?} is not valid: {error}"))?;
     println!("  {name}={}", names.join(","));
     Ok(names)
-}
-
-fn names(list: &str) -> Result<Vec<String>, &'static str> {
-    list.split(',')
-        .map(|name| match name.trim() {
-            "" => Err("an empty name"),
-            name => Ok(name.to_owned()),
-        })
-        .collect()
 }
 
 /// Peer addresses, `host:port` comma-separated (spaces around them ignored), as `PEERS`
@@ -272,41 +266,13 @@ impl Display for PeerList {
     }
 }
 
-/// `name` as groups, `name=/path:member,member;…`; printed. Unset or empty: none. A member
-/// ending in `?` is optional (`cache?`), one starting with `@` is another group whose
-/// members count too (`@lb`). A malformed definition is an error naming the variable and
-/// the definition.
+/// `name` as groups, `name=/path:member,member;…` (see [`lists::groups`]); printed. Unset or
+/// empty: none. A malformed definition is an error naming the variable and the definition.
 pub(crate) fn groups_from_env(name: &str) -> Result<Vec<Group>, String> {
     let Some(raw) = set_or_say_unset(name) else {
         return Ok(Vec::new());
     };
-    let groups = raw
-        .split(';')
-        .map(|definition| {
-            group(definition.trim()).map_err(|error| {
-                format!("{name} is not valid: {definition:?}: {error} (expected name=/path:member,optional?,@group)")
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let groups = lists::groups(&raw).map_err(|error| format!("{name} is not valid: {error}"))?;
     println!("  {name}={raw}");
     Ok(groups)
-}
-
-fn group(definition: &str) -> Result<Group, &'static str> {
-    let (name, rest) = definition.split_once('=').ok_or("no '='")?;
-    let (path, members) = rest.split_once(':').ok_or("no ':' before the members")?;
-    if name.trim().is_empty() {
-        return Err("an empty name");
-    }
-    let mut group = Group::new(name.trim(), path.trim());
-    for member in names(members)? {
-        group = match (member.strip_prefix('@'), member.strip_suffix('?')) {
-            (Some(_), Some(_)) => return Err("a group cannot be optional"),
-            (Some(""), _) | (_, Some("")) => return Err("an empty name"),
-            (Some(nested), None) => group.members_of([nested]),
-            (None, Some(optional)) => group.optional_members([optional]),
-            (None, None) => group.members([member]),
-        };
-    }
-    Ok(group)
 }

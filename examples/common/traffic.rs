@@ -139,8 +139,8 @@ fn probes(on: bool) -> Result<Vec<Probe>, String> {
         }
         return Ok(Vec::new());
     };
-    let names =
-        super::names(&raw).map_err(|error| format!("{name}={raw:?} is not valid: {error}"))?;
+    let names = super::lists::names(&raw)
+        .map_err(|error| format!("{name}={raw:?} is not valid: {error}"))?;
     let probes = names
         .iter()
         .map(|probe| match probe.as_str() {

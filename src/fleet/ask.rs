@@ -104,12 +104,25 @@ async fn exchange(
 ) -> Result<Head, Box<dyn std::error::Error + Send + Sync>> {
     let stream = TcpStream::connect(addr).await?;
     let _ = stream.set_nodelay(true);
+    exchange_over(TokioIo::new(stream), &addr.to_string(), path_and_query).await
+}
+
+/// [`exchange`] over a connection already open to `host`: everything the peer sends is read
+/// here, by hyper's HTTP/1.1 client and then for the two headers.
+async fn exchange_over<I>(
+    io: I,
+    host: &str,
+    path_and_query: &str,
+) -> Result<Head, Box<dyn std::error::Error + Send + Sync>>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin,
+{
     let (mut sender, connection) = http1::Builder::new()
         .max_buf_size(8 * 1024)
-        .handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
+        .handshake::<_, Empty<Bytes>>(io)
         .await?;
     let request = Request::get(path_and_query)
-        .header(header::HOST, addr.to_string())
+        .header(header::HOST, host)
         .header(header::USER_AGENT, "tower-health-fleet")
         .header(header::CONNECTION, "close")
         .body(Empty::new())?;
@@ -138,6 +151,44 @@ async fn exchange(
         instance,
         last_result,
     })
+}
+
+/// What a peer that sent `answer` (its bytes as they come on the connection once the request
+/// is there, then the end of the connection) says to the replica named `instance`: `up`,
+/// `down`, `itself` or `none`, read exactly as [`ask`] reads a peer. For the fuzz targets only
+/// (`cfg(fuzzing)`, which cargo fuzz sets; they bring tokio's `io-util`): no part of the
+/// crate's API.
+#[cfg(fuzzing)]
+pub async fn read_peer_answer(answer: &[u8], instance: &str) -> &'static str {
+    let answer = match answered(answer).await {
+        Ok(head) => head.read(instance),
+        Err(_) => Answer::Nothing,
+    };
+    match answer {
+        Answer::Itself => "itself",
+        other => other.word(),
+    }
+}
+
+/// [`exchange_over`] an in-memory connection to a peer that sends `answer` once the request
+/// has arrived, and then closes its side.
+#[cfg(any(test, fuzzing))]
+async fn answered(answer: &[u8]) -> Result<Head, Box<dyn std::error::Error + Send + Sync>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Room for the whole answer: the peer's writes never wait on the reader, which stops at
+    // the end of the head.
+    let (client, mut peer) = tokio::io::duplex(answer.len().max(1024) + 1);
+    let peer = async move {
+        // The request is written at once: the first bytes mean all of it has arrived.
+        let mut request = [0; 1024];
+        let _ = peer.read(&mut request).await;
+        let _ = peer.write_all(answer).await;
+        let _ = peer.shutdown().await;
+        peer
+    };
+    let asked = exchange_over(TokioIo::new(client), "peer", "/readyz/check");
+    let (head, _peer) = tokio::join!(asked, peer);
+    head
 }
 
 #[cfg(test)]
@@ -176,5 +227,39 @@ mod tests {
         assert_eq!(read(500, peer, Some("fail")), Answer::Nothing);
         assert_eq!(read(302, peer, Some("fail")), Answer::Nothing);
         assert_eq!(read(503, Some("me"), Some("fail")), Answer::Itself);
+    }
+
+    /// What a peer that sends `raw` says to "me", read as [`ask`] reads it.
+    async fn answer(raw: &[u8]) -> Answer {
+        answered(raw)
+            .await
+            .map_or(Answer::Nothing, |head| head.read("me"))
+    }
+
+    #[tokio::test]
+    async fn the_bytes_of_an_answer_are_read_for_its_head() {
+        let own = "HTTP/1.1 503 Service Unavailable\r\nx-health-instance: peer\r\n";
+        let (framed, cut) = (
+            format!("{own}content-length: 0\r\n\r\n"),
+            format!("{own}content-le"),
+        );
+        let cases: [(&[u8], Answer); 6] = [
+            (framed.as_bytes(), Answer::Down),
+            (
+                b"HTTP/1.1 200 OK\r\nX-Health-Instance: p\r\nx-health-last-result: fail\r\n\r\n",
+                Answer::Down,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nx-health-instance: me\r\n\r\n",
+                Answer::Itself,
+            ),
+            (b"HTTP/1.1 503 Service Unavailable\r\n\r\n", Answer::Nothing),
+            (b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff\r\n\r\n", Answer::Nothing),
+            (cut.as_bytes(), Answer::Nothing),
+        ];
+        for (raw, expected) in cases {
+            let read = answer(raw).await;
+            assert_eq!(read, expected, "{:?}", String::from_utf8_lossy(raw));
+        }
     }
 }

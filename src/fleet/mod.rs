@@ -38,5 +38,8 @@ mod ask;
 mod asking;
 mod peers;
 
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use ask::read_peer_answer;
 pub(crate) use asking::Asking;
 pub use peers::Peers;

@@ -1,4 +1,5 @@
-//! [`Escaped`]: text made safe for HTML, in element content and in quoted attributes.
+//! Free text made safe for the body it goes into: [`Escaped`] for HTML, in element content
+//! and in quoted attributes; [`OneLine`] for a line of the plain-text view.
 
 use std::fmt;
 
@@ -28,6 +29,25 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// Text written on one line of the plain-text view (`?verbose`) with its control characters
+/// escaped as Rust writes them (`\n`, `\u{1b}`): an error text (a dependency's words) can
+/// neither start a line of its own that reads as another check's nor drive the terminal
+/// that shows it.
+pub(super) struct OneLine<'a>(pub(super) &'a str);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        let mut written = 0;
+        for (at, c) in text.char_indices().filter(|(_, c)| c.is_control()) {
+            f.write_str(&text[written..at])?;
+            write!(f, "{}", c.escape_default())?;
+            written = at + c.len_utf8();
+        }
+        f.write_str(&text[written..])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +65,19 @@ mod tests {
         );
         assert_eq!(escaped("plain — ünïcode"), "plain — ünïcode");
         assert_eq!(escaped(""), "");
+    }
+
+    #[test]
+    fn control_characters_stay_on_the_line() {
+        let one_line = |text| OneLine(text).to_string();
+        assert_eq!(
+            one_line("refused\n[+]redis ok\u{1b}[31m\r\tend\u{85}"),
+            "refused\\n[+]redis ok\\u{1b}[31m\\r\\tend\\u{85}"
+        );
+        assert_eq!(
+            one_line("plain — ünïcode \"quoted\""),
+            "plain — ünïcode \"quoted\""
+        );
+        assert_eq!(one_line(""), "");
     }
 }

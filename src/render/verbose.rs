@@ -5,6 +5,7 @@ use std::fmt::Write;
 use bytes::Bytes;
 
 use super::echo::Echo;
+use super::escape::OneLine;
 use super::subject::Subject;
 use crate::model::probe::Probe;
 use crate::model::scope::Scope;
@@ -70,7 +71,7 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
         match (component.demotion(), scope) {
             (Some(demotion), Scope::Only(_)) => demoted = Some(demotion),
             (Some(demotion), _) => {
-                let _ = writeln!(text, "[+]{name} {demotion}");
+                let _ = writeln!(text, "[+]{name} {}", OneLine(&demotion.to_string()));
                 continue;
             }
             (None, _) => {}
@@ -86,13 +87,18 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
             }
             ComponentStatus::Degraded => {
                 let reason = failure.as_deref().unwrap_or("reason withheld");
-                let _ = writeln!(text, "[+]{name} degraded: {reason}");
+                let _ = writeln!(text, "[+]{name} degraded: {}", OneLine(reason));
             }
             _ => line(&mut text, &name, failure.as_deref()),
         }
     }
     if let (Some(demotion), Scope::Only(name)) = (demoted, scope) {
-        let _ = writeln!(text, "warn: {name} {demotion}; it fails no probe");
+        let demotion = demotion.to_string();
+        let _ = writeln!(
+            text,
+            "warn: {name} {}; it fails no probe",
+            OneLine(&demotion)
+        );
     }
     // Optional members this deployment does not have: not counted, and said so.
     for name in subject.absent() {
@@ -142,7 +148,7 @@ pub(super) fn render(subject: &Subject<'_>) -> Bytes {
 fn line(text: &mut String, name: &str, failure: Option<&str>) {
     let _ = match failure {
         None => writeln!(text, "[+]{name} ok"),
-        Some(reason) => writeln!(text, "[-]{name} failed: {reason}"),
+        Some(reason) => writeln!(text, "[-]{name} failed: {}", OneLine(reason)),
     };
 }
 
@@ -155,6 +161,22 @@ mod tests {
     fn text(state: &State, probe: Probe, scope: Scope<'_>, reveal: bool) -> String {
         let body = render(&Subject::new(state, probe.into(), scope, reveal));
         String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn an_error_text_stays_on_its_line() {
+        // A dependency's words, revealed: a newline would add a line that reads as a passing
+        // check, an escape sequence would drive the terminal showing it.
+        let mut state = State::default();
+        state.lifecycle.started = true;
+        let mut redis = Component::new(ComponentKind::Check, true);
+        redis.status = ComponentStatus::Down;
+        redis.error = Some("ERR refused\n[+]redis ok\u{1b}[2J".into());
+        state.components.insert("redis".into(), redis);
+        assert_eq!(
+            text(&state, Probe::Readiness, Scope::All, true),
+            "[-]redis failed: ERR refused\\n[+]redis ok\\u{1b}[2J\nreadiness check failed\n"
+        );
     }
 
     #[test]
